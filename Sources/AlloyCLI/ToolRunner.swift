@@ -1,0 +1,43 @@
+import AlloyCore
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Start-up and error handling shared by every tool's `main`.
+public enum ToolRunner {
+    /// Call first in `main`: picks OpenBLAS's fast kernels (may re-execute the
+    /// process), and removes uncommitted outputs when interrupted.
+    public static func prepare(toolName: String) {
+        Diagnostics.toolName = toolName
+        BLASRuntime.ensureFastKernels()
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                PartialOutputs.shared.removeAll()
+                _exit(sig == SIGINT ? 130 : 128 + sig)
+            }
+        }
+    }
+
+    /// Runs a tool's work, turning thrown errors into one stderr line and an exit status:
+    /// `AlloyError` of category `invalidData` → `invalidDataStatus` (2 unless the tool
+    /// checks validity), every other error → 2. A returned non-zero status exits with it.
+    public static func run(invalidDataStatus: ExitStatus = .failure, _ body: () throws -> ExitStatus) throws {
+        let status: ExitStatus
+        do {
+            status = try body()
+        } catch let e as ExitCode {
+            throw e
+        } catch let e as AlloyError {
+            Diagnostics.error(e)
+            throw ExitCode(e.category == .invalidData ? invalidDataStatus.rawValue : ExitStatus.failure.rawValue)
+        } catch let e as CleanExit {
+            throw e
+        } catch {
+            Diagnostics.error(error)
+            throw ExitCode(ExitStatus.failure.rawValue)
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}

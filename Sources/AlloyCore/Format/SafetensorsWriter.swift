@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes one `.safetensors` file whose tensors are known in advance, accepting
+/// their data in any order and from any thread.
+///
+/// The layout follows the reference writer: tensors sorted by dtype (descending)
+/// then name, the header padded with spaces to a multiple of 8 bytes, and
+/// `__metadata__` holding `"format": "pt"`. Each tensor's bytes go straight to
+/// their final offset with `pwrite`, so nothing but the tensor at hand is in memory.
+public final class SafetensorsWriter: @unchecked Sendable {
+    public let path: String
+    let fd: Int32
+    let dataStart: Int
+    let offsets: [String: (spec: TensorSpec, begin: Int)]
+    private let lock = NSLock()
+    private var written = Set<String>()
+    private var closed = false
+
+    /// Creates `path` (truncating it) and writes its header.
+    public init(path: String, tensors: [TensorSpec], metadata: [(String, String)] = []) throws {
+        self.path = path
+        for t in tensors where t.elementCount * t.dtype.bitWidth % 8 != 0 {
+            throw AlloyError(.unsupported, code: "misaligned_slice", "\(path): tensor \"\(t.name)\" does not fill whole bytes")
+        }
+        let ordered = tensors.sorted { ($1.dtype, $0.name) < ($0.dtype, $1.name) }
+        var members: [(String, JSONValue)] = []
+        var meta = metadata
+        if meta.value(for: "format") == nil { meta.insert(("format", "pt"), at: 0) }
+        members.append(("__metadata__", .object(meta.map { ($0.0, .string($0.1)) })))
+        var offsets: [String: (spec: TensorSpec, begin: Int)] = [:]
+        var cursor = 0
+        for t in ordered {
+            guard offsets[t.name] == nil else {
+                throw AlloyError(.invalidData, code: "duplicate_key", "\(path): tensor \"\(t.name)\" given twice")
+            }
+            offsets[t.name] = (t, cursor)
+            members.append((t.name, .object([
+                ("dtype", .string(t.dtype.rawValue)),
+                ("shape", .array(t.shape.map { .int($0) })),
+                ("data_offsets", .array([.int(cursor), .int(cursor + t.byteCount)])),
+            ])))
+            cursor += t.byteCount
+        }
+        var header = Array(JSONWriter.compact.string(.object(members)).utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        guard header.count <= SafetensorsHeader.maxHeaderSize else {
+            throw AlloyError(.unsupported, code: "header_too_large", "\(path): header would exceed 100,000,000 bytes")
+        }
+        self.offsets = offsets
+        dataStart = 8 + header.count
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AlloyError.io(path, MappedFile.errnoText("cannot create")) }
+        var prefix = [UInt8](repeating: 0, count: 8)
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { for i in 0..<8 { prefix[i] = $0[i] } }
+        prefix += header
+        do {
+            try prefix.withUnsafeBytes { (b) throws in try writeAll(b, at: 0) }
+            if ftruncate(fd, off_t(dataStart + cursor)) != 0 { throw AlloyError.io(path, MappedFile.errnoText("cannot size")) }
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    /// The total size the file will have.
+    public var fileSize: Int { dataStart + offsets.values.reduce(0) { $0 + $1.spec.byteCount } }
+
+    /// Writes the raw bytes of tensor `name` (already in its dtype).
+    public func write(_ name: String, bytes: UnsafeRawBufferPointer) throws {
+        guard let entry = offsets[name] else {
+            throw AlloyError(.invalidData, code: "unexpected_tensor", "\(path): tensor \"\(name)\" was not planned for this file")
+        }
+        guard bytes.count == entry.spec.byteCount else {
+            throw AlloyError(.mismatch, code: "size_mismatch",
+                             "\(path): tensor \"\(name)\" has \(bytes.count) bytes, expected \(entry.spec.byteCount)")
+        }
+        try writeAll(bytes, at: dataStart + entry.begin)
+        lock.lock()
+        written.insert(name)
+        lock.unlock()
+    }
+
+    /// Encodes `values` to the tensor's dtype and writes them.
+    public func write(_ name: String, values: [Float]) throws {
+        guard let entry = offsets[name] else {
+            throw AlloyError(.invalidData, code: "unexpected_tensor", "\(path): tensor \"\(name)\" was not planned for this file")
+        }
+        guard values.count == entry.spec.elementCount else {
+            throw AlloyError(.mismatch, code: "size_mismatch",
+                             "\(path): tensor \"\(name)\" has \(values.count) values, expected \(entry.spec.elementCount) for shape \(entry.spec.shape)")
+        }
+        let dtype = entry.spec.dtype
+        guard dtype.isEncodable else {
+            throw AlloyError(.unsupported, code: "unsupported_dtype", "\(path): cannot write \(dtype.rawValue) tensors from floats")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(entry.spec.byteCount, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.spec.byteCount])
+        values.withUnsafeBufferPointer { ElementCodec.encode($0, dtype: dtype, into: target) }
+        try write(name, bytes: UnsafeRawBufferPointer(target))
+    }
+
+    /// Checks every tensor was written and closes the file.
+    public func finish() throws {
+        lock.lock()
+        let missing = offsets.keys.filter { !written.contains($0) }.sorted()
+        lock.unlock()
+        guard missing.isEmpty else {
+            throw AlloyError(.io, code: "incomplete_output", "\(path): \(missing.count) tensors were never written (first: \(missing[0]))")
+        }
+        closed = true
+        if Glibc.close(fd) != 0 { throw AlloyError.io(path, MappedFile.errnoText("cannot close")) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AlloyError.io(path, MappedFile.errnoText("write failed"))
+            }
+            done += n
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import AlloyCLI
+import AlloyCore
+import ArgumentParser
+
+/// `merge-tokenizer`: not built yet; its issue describes what it will do.
+@main
+struct MergeTokenizerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge-tokenizer", abstract: "Not implemented yet.")
+
+    static func main() {
+        ToolRunner.prepare(toolName: "merge-tokenizer")
+        main(nil)
+    }
+
+    func run() throws {
+        try ToolRunner.run {
+            throw AlloyError(.unsupported, code: "not_implemented", "merge-tokenizer is not implemented yet")
+        }
+    }
+}

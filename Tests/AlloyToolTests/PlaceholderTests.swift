@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct ToolSmokeTests {
+    @Test func packageBuilds() { #expect(Bool(true)) }
+}
