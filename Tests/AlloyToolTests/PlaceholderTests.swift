@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct ToolSmokeTests {
-    @Test func packageBuilds() { #expect(Bool(true)) }
-}
