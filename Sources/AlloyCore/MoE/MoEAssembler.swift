@@ -35,6 +35,21 @@ public struct MoEAssemblySummary: Sendable {
     public var degenerateLayers: [Int]
     public var forwardSeconds: Double
     public var totalSeconds: Double
+
+    public init(family: MoEFamily, layout: ExpertLayout, dtype: DType, experts: Int, sharedExperts: Int, tensors: Int,
+                bytes: Int, files: [String], degenerateLayers: [Int], forwardSeconds: Double, totalSeconds: Double) {
+        self.family = family
+        self.layout = layout
+        self.dtype = dtype
+        self.experts = experts
+        self.sharedExperts = sharedExperts
+        self.tensors = tensors
+        self.bytes = bytes
+        self.files = files
+        self.degenerateLayers = degenerateLayers
+        self.forwardSeconds = forwardSeconds
+        self.totalSeconds = totalSeconds
+    }
 }
 
 /// Builds a mixture-of-experts model from dense models as mergekit-moe does:

@@ -26,3 +26,18 @@ public struct PromptTokenizer: Sendable {
         }
     }
 }
+
+extension PromptTokenizer {
+    /// The base model's own tokenizer (`tokenizer.json`), set up as mergekit-moe
+    /// sets it up: BOS text as the prompt prefix, pad id = BOS id (else EOS id).
+    public init(modelDirectory: String) throws {
+        let tokenizer = try Tokenizer(directory: modelDirectory)
+        let special = tokenizer.specialTokens
+        let padToken = special.bos ?? special.eos
+        guard let padToken, let padId = tokenizer.id(for: padToken) else {
+            throw AlloyError(.unsupported, code: "no_pad_token",
+                             "\(modelDirectory): the tokenizer has neither a BOS nor an EOS token to pad prompts with")
+        }
+        self.init(prefix: special.bos ?? "", padId: padId) { tokenizer.encode($0, addSpecialTokens: false) }
+    }
+}
