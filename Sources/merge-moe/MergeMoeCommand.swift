@@ -113,7 +113,9 @@ struct MergeMoeCommand: ParsableCommand {
                 let which = degenerate.count == routers.layers ? "all layers" : "layers " + degenerate.map(String.init).joined(separator: ", ")
                 Diagnostics.warning("\(which) have degenerate routing parameters; your prompts may be too similar and some experts will be underused")
             }
-            let written = try assembler.write(routers: routers, to: output, tokenizerPadded: needsTokenizer)
+            let bar = ProgressBar("merge-moe", total: assembler.tensorCount)
+            let written = try assembler.write(routers: routers, to: output, tokenizerPadded: needsTokenizer) { bar.advance() }
+            bar.finish()
             try output.commit()
             let summary = MoEAssemblySummary(
                 family: assembler.family, layout: assembler.layout, dtype: assembler.dtype,

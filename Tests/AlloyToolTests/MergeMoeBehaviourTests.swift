@@ -187,4 +187,16 @@ import Testing
         #expect(moe.info("model.layers.1.mlp.gate.weight")?.shape == [2, 64])
         try Self.expectRefusal(yaml, mentioning: "DeepSeek MoE", flags: ["--expert-layout", "fused"])
     }
+
+    @Test func shardedOutputStillMatchesTheReference() throws {
+        let out = ToolTestSupport.temporaryDirectory() + "/out"
+        let r = try ToolTestSupport.run("merge-moe", ["cases/moe-4exp-cheap_embed.yml", out, "--out-shard-size", "300K",
+                                                      "--i-understand-this-is-not-useful-without-training"],
+                                        in: ToolTestSupport.fixtures)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out + "/model.safetensors.index.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/model-00002-of-00004.safetensors"))
+        let verdict = try ToolTestSupport.compare(output: out, caseFile: "moe-4exp-cheap_embed.yml")
+        #expect(verdict.status == 0, "\(verdict.stdout.suffix(2000))")
+    }
 }

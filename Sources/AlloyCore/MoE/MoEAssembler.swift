@@ -123,8 +123,13 @@ public final class MoEAssembler {
         }
     }
 
-    /// Writes the model into `output` (config.json, shards, tokenizer, config copy, card).
-    public func write(routers: RouterWeights, to output: OutputDirectory, tokenizerPadded: Bool) throws -> (tensors: Int, bytes: Int, files: [String]) {
+    /// The number of tensors `write` produces (for progress reporting).
+    public var tensorCount: Int { MoETensorPlan(config: config, inputs: inputs, family: family, layout: layout, dtype: dtype).entries.count }
+
+    /// Writes the model into `output` (config.json, shards, tokenizer, config copy, card),
+    /// calling `progress` after each tensor (from worker threads).
+    public func write(routers: RouterWeights, to output: OutputDirectory, tokenizerPadded: Bool,
+                      progress: (@Sendable () -> Void)? = nil) throws -> (tensors: Int, bytes: Int, files: [String]) {
         let plan = MoETensorPlan(config: config, inputs: inputs, family: family, layout: layout, dtype: dtype)
         let sharedRouters = try sharedGateRows(routers)
         let outConfig = MoEOutputConfig.make(
@@ -148,6 +153,7 @@ public final class MoEAssembler {
             case .zeros:
                 try writer.write(spec.name, values: [Float](repeating: 0, count: spec.elementCount))
             }
+            progress?()
         }
         var files = ["config.json"] + (try writer.finish())
         if options.copyTokenizer {
