@@ -7,11 +7,22 @@ import Foundation
 
 /// Start-up and error handling shared by every tool's `main`.
 public enum ToolRunner {
+    /// The hidden option that prints OpenBLAS's core name.
+    public static let debugBLASCoreFlag = "--debug-blas-core"
+
     /// Call first in `main`: picks OpenBLAS's fast kernels (may re-execute the
     /// process), and removes uncommitted outputs when interrupted.
+    ///
+    /// Every tool also accepts the hidden `--debug-blas-core`, which prints the
+    /// kernel set OpenBLAS is using (`SkylakeX`, `Haswell`, ...) and exits: the
+    /// tests use it to prove the tools pick the fast kernels on their own.
     public static func prepare(toolName: String) {
         Diagnostics.toolName = toolName
         BLASRuntime.ensureFastKernels()
+        if CommandLine.arguments.dropFirst().contains(debugBLASCoreFlag) {
+            StandardOutput.line(BLASRuntime.coreName)
+            exit(0)
+        }
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { sig in
                 PartialOutputs.shared.removeAll()
