@@ -57,6 +57,15 @@ struct InspectionReport {
         return totals.values.sorted { ($0.bytes, $1.dtype) > ($1.bytes, $0.dtype) }
     }
 
+    /// What is wrong with the input, as one line for stderr: the error that stopped
+    /// the inspection, or the first violation (saying how many more there are).
+    var firstProblem: AlloyError? {
+        if let error { return error }
+        guard var first = violations.first else { return nil }
+        if violations.count > 1 { first.message += " (and \(violations.count - 1) more problem\(violations.count == 2 ? "" : "s"))" }
+        return first
+    }
+
     /// The input's exit status: 0 valid, 1 violates the format, 2 unreadable.
     var status: Int32 {
         guard let error else { return violations.isEmpty ? 0 : 1 }

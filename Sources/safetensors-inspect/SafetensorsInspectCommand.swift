@@ -95,7 +95,7 @@ struct SafetensorsInspectCommand: ParsableCommand {
             var reports: [InspectionReport] = []
             for input in inputs {
                 let report = InspectionReport.make(input, options: options, showProgress: output.format == .human)
-                if let error = report.error { Diagnostics.error(error) }
+                if let problem = report.firstProblem { Diagnostics.error(problem) }
                 if output.format == .ndjson {
                     for record in report.ndjsonRecords(includeTensors: !metadata) { StandardOutput.json(record, compact: true) }
                 } else if output.format == .human {
