@@ -34,7 +34,8 @@ public struct TensorDifference: Sendable, Equatable {
     public var cosineSimilarity: Double {
         if normA == 0 && normB == 0 { return 1 }
         if normA == 0 || normB == 0 { return 0 }
-        return Swift.min(1, Swift.max(-1, dot / (normA.squareRoot() * normB.squareRoot())))
+        // sqrt(n·n) is exactly n in floating point, so identical tensors give exactly 1.
+        return Swift.min(1, Swift.max(-1, dot / (normA * normB).squareRoot()))
     }
 
     /// True when no pair is beyond tolerance.
