@@ -13,38 +13,112 @@ enum ReductionKernels {
         return count
     }
 
+    // The reductions below keep eight independent lanes (SIMD8 accumulators built
+    // lane by lane): IEEE addition is not associative, so the optimiser will not
+    // split a single scalar accumulator into vector lanes by itself, and a plain
+    // loop runs at one element per add latency. Lanes are combined in a fixed
+    // order, so results are deterministic.
+
+    /// Eight floats from `p`, widened to `Double`.
+    @inline(__always) static func wide(_ v: SIMD8<Float>) -> SIMD8<Double> {
+        SIMD8<Double>(Double(v[0]), Double(v[1]), Double(v[2]), Double(v[3]),
+                      Double(v[4]), Double(v[5]), Double(v[6]), Double(v[7]))
+    }
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func lanewise(_ a: SIMD8<Double>, _ f: (Double) -> Double) -> SIMD8<Double> {
+        SIMD8<Double>(f(a[0]), f(a[1]), f(a[2]), f(a[3]), f(a[4]), f(a[5]), f(a[6]), f(a[7]))
+    }
+
+    @inline(__always) static func lanewise(_ a: SIMD8<Double>, _ b: SIMD8<Double>, _ f: (Double, Double) -> Double) -> SIMD8<Double> {
+        SIMD8<Double>(f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3]),
+                      f(a[4], b[4]), f(a[5], b[5]), f(a[6], b[6]), f(a[7], b[7]))
+    }
+
+    @inline(__always) static func lanewise(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>, _ f: (Int32, Int32) -> Int32) -> SIMD8<Int32> {
+        SIMD8<Int32>(f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3]),
+                     f(a[4], b[4]), f(a[5], b[5]), f(a[6], b[6]), f(a[7], b[7]))
+    }
+
+    /// A float's bits as an integer that orders like the float (for finite values).
+    @inline(__always) static func orderedKey(_ bits: SIMD8<Int32>) -> SIMD8<Int32> {
+        bits ^ ((bits &>> 31) & 0x7FFF_FFFF)
+    }
+
+    @inline(__always) static func orderedKey(_ v: Float) -> Int32 {
+        let bits = Int32(bitPattern: v.bitPattern)
+        return bits ^ ((bits &>> 31) & 0x7FFF_FFFF)
+    }
+
+    @inline(__always) static func float(orderedKey k: Int32) -> Float {
+        Float(bitPattern: UInt32(bitPattern: k ^ ((k &>> 31) & 0x7FFF_FFFF)))
+    }
+
     /// Sum, sum of |x|, minimum, maximum and zero count of finite values.
     @inline(never) static func firstMoments(_ x: UnsafeBufferPointer<Float>)
         -> (sum: Double, sumAbs: Double, min: Float, max: Float, zeros: Int)
     {
-        var sum = 0.0, sumAbs = 0.0
-        var lo = Float.infinity, hi = -Float.infinity
-        var zeros = 0
-        for v in x {
-            sum += Double(v)
-            sumAbs += Double(abs(v))
-            lo = v < lo ? v : lo
-            hi = v > hi ? v : hi
-            zeros &+= v == 0 ? 1 : 0
+        guard let p = x.baseAddress else { return (0, 0, .infinity, -.infinity, 0) }
+        let n = x.count
+        var sum = SIMD8<Double>.zero, sumAbs = SIMD8<Double>.zero
+        var lo = SIMD8<Int32>(repeating: .max), hi = SIMD8<Int32>(repeating: .min)
+        var zeros = SIMD8<Int32>.zero
+        var i = 0
+        while i + 8 <= n {
+            let v = load(p, i)
+            let d = wide(v)
+            sum += d
+            sumAbs += lanewise(d) { abs($0) }
+            let bits = unsafeBitCast(v, to: SIMD8<Int32>.self)
+            let key = orderedKey(bits)
+            lo = lanewise(lo, key) { Swift.min($0, $1) }
+            hi = lanewise(hi, key) { Swift.max($0, $1) }
+            zeros &-= ((bits & 0x7FFF_FFFF) &- 1) &>> 31  // −1 exactly for ±0
+            i += 8
         }
-        return (sum, sumAbs, lo, hi, zeros)
+        var s = sum.sum(), a = sumAbs.sum()
+        var minKey = lo.min(), maxKey = hi.max()
+        var z = Int(zeros.wrappedSum())
+        while i < n {
+            let v = p[i]
+            s += Double(v)
+            a += Double(abs(v))
+            minKey = Swift.min(minKey, orderedKey(v))
+            maxKey = Swift.max(maxKey, orderedKey(v))
+            z += v == 0 ? 1 : 0
+            i += 1
+        }
+        guard n > 0 else { return (0, 0, .infinity, -.infinity, 0) }
+        return (s, a, float(orderedKey: minKey), float(orderedKey: maxKey), z)
     }
 
     /// Σ (x − mean)² of finite values.
     @inline(never) static func centredSquares(_ x: UnsafeBufferPointer<Float>, mean: Double) -> Double {
-        var m2 = 0.0
-        for v in x {
-            let d = Double(v) - mean
-            m2 += d * d
+        guard let p = x.baseAddress else { return 0 }
+        let n = x.count
+        let m = SIMD8<Double>(repeating: mean)
+        var acc = SIMD8<Double>.zero
+        var i = 0
+        while i + 8 <= n {
+            let d = wide(load(p, i)) - m
+            acc += d * d
+            i += 8
         }
-        return m2
+        var total = acc.sum()
+        while i < n {
+            let d = Double(p[i]) - mean
+            total += d * d
+            i += 1
+        }
+        return total
     }
 
     /// Σ x² of finite values.
     @inline(never) static func sumOfSquares(_ x: UnsafeBufferPointer<Float>) -> Double {
-        var s = 0.0
-        for v in x { s += Double(v) * Double(v) }
-        return s
+        centredSquares(x, mean: 0)
     }
 
     /// Moves the finite values to the front of `x`; returns how many there are and
@@ -78,30 +152,46 @@ enum ReductionKernels {
     @inline(never) static func comparePairs(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                                             atol: Double, rtol: Double) -> PairSums {
         var s = PairSums()
-        guard !a.isEmpty else { return s }
-        let pa = a.baseAddress!, pb = b.baseAddress!
-        var sq = 0.0, dot = 0.0, na = 0.0, nb = 0.0, maxAbs = 0.0, maxRel = 0.0
-        var beyond = 0
-        for i in 0..<a.count {
-            let x = Double(pa[i]), y = Double(pb[i])
-            let d = abs(x - y)
-            let scale = max(abs(x), abs(y))
+        guard !a.isEmpty, let pa = a.baseAddress, let pb = b.baseAddress else { return s }
+        let n = a.count
+        var sq = SIMD8<Double>.zero, dot = SIMD8<Double>.zero, na = SIMD8<Double>.zero, nb = SIMD8<Double>.zero
+        var maxAbs = SIMD8<Double>.zero, maxRel = SIMD8<Double>.zero
+        var beyond = SIMD8<Double>.zero
+        let at = SIMD8<Double>(repeating: atol), rt = SIMD8<Double>(repeating: rtol)
+        var i = 0
+        while i + 8 <= n {
+            let x = wide(load(pa, i)), y = wide(load(pb, i))
+            let d = lanewise(x - y) { abs($0) }
+            let scale = lanewise(lanewise(x) { abs($0) }, lanewise(y) { abs($0) }) { Swift.max($0, $1) }
             sq += d * d
             dot += x * y
             na += x * x
             nb += y * y
-            maxAbs = d > maxAbs ? d : maxAbs
-            let rel = scale > 0 ? d / scale : 0
-            maxRel = rel > maxRel ? rel : maxRel
-            beyond &+= d > atol + rtol * scale ? 1 : 0
+            maxAbs = lanewise(maxAbs, d) { Swift.max($0, $1) }
+            maxRel = lanewise(maxRel, lanewise(d, scale) { $1 > 0 ? $0 / $1 : 0 }) { Swift.max($0, $1) }
+            beyond += lanewise(d, at + rt * scale) { $0 > $1 ? 1 : 0 }
+            i += 8
         }
-        s.sumSquaredDifference = sq
-        s.dot = dot
-        s.normA = na
-        s.normB = nb
-        s.maxAbsoluteDifference = maxAbs
-        s.maxRelativeDifference = maxRel
-        s.beyondTolerance = beyond
+        s.sumSquaredDifference = sq.sum()
+        s.dot = dot.sum()
+        s.normA = na.sum()
+        s.normB = nb.sum()
+        s.maxAbsoluteDifference = maxAbs.max()
+        s.maxRelativeDifference = maxRel.max()
+        s.beyondTolerance = Int(beyond.sum())
+        while i < n {
+            let x = Double(pa[i]), y = Double(pb[i])
+            let d = abs(x - y)
+            let scale = Swift.max(abs(x), abs(y))
+            s.sumSquaredDifference += d * d
+            s.dot += x * y
+            s.normA += x * x
+            s.normB += y * y
+            s.maxAbsoluteDifference = Swift.max(s.maxAbsoluteDifference, d)
+            s.maxRelativeDifference = Swift.max(s.maxRelativeDifference, scale > 0 ? d / scale : 0)
+            s.beyondTolerance += d > atol + rtol * scale ? 1 : 0
+            i += 1
+        }
         return s
     }
 
