@@ -38,7 +38,7 @@ PY
 }
 
 bytes_of() { cat "$@" | wc -c; }
-gbps() { python3 -c "import sys; b,s=float(sys.argv[1]),float(sys.argv[2]); print(f'{b/s/1e9:.2f}' if s>0 else 'inf')" "$1" "$2"; }
+gbps() { python3 -c "import sys; b,s=float(sys.argv[1]),float(sys.argv[2]); print('-' if b==0 else (f'{b/s/1e9:.2f}' if s>0 else 'inf'))" "$1" "$2"; }
 
 run() {  # label, bytes read, mode (cold|warm), dirs to drop..., --, command...
   local label="$1" bytes="$2" mode="$3"; shift 3
@@ -46,9 +46,10 @@ run() {  # label, bytes read, mode (cold|warm), dirs to drop..., --, command...
   while [ "$1" != "--" ]; do dirs+=("$1"); shift; done
   shift
   if [ "$mode" = cold ]; then drop "${dirs[@]}"; else "$@" >/dev/null 2>&1 || true; fi
-  /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$work/time.txt" || true
-  read -r wall rss < <(tail -1 "$work/time.txt")
-  printf '| %s | %s | %s | %s | %d |\n' "$label" "$mode" "$wall" "$(gbps "$bytes" "$wall")" "$((rss / 1024))"
+  /usr/bin/time -f "%e %M %U %S" "$@" >/dev/null 2>"$work/time.txt" || true
+  read -r wall rss user sys < <(tail -1 "$work/time.txt")
+  cpu=$(python3 -c "print(f'{$user + $sys:.2f}')")
+  printf '| %s | %s | %s | %s | %s | %d |\n' "$label" "$mode" "$wall" "$(gbps "$bytes" "$wall")" "$cpu" "$((rss / 1024))"
 }
 
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -56,11 +57,11 @@ nshards=$(ls "$work/many/base"/*.safetensors | wc -l)
 echo
 echo "## header-only inspection: $nshards shards, $(bytes_of "$work"/many/base/*.safetensors) bytes"
 echo
-echo "| command | mode | wall (s) | | peak RSS (MB) |"
-echo "|---|---|---|---|---|"
+echo "| command | mode | wall (s) | | CPU user+sys (s) | peak RSS (MB) |"
+echo "|---|---|---|---|---|---|"
 for mode in cold warm; do
-  run "safetensors-inspect DIR" 1 "$mode" "$work/many/base" -- "$bin/safetensors-inspect" "$work/many/base"
-  run "safetensors-inspect --json DIR" 1 "$mode" "$work/many/base" -- "$bin/safetensors-inspect" --json "$work/many/base"
+  run "safetensors-inspect DIR" 0 "$mode" "$work/many/base" -- "$bin/safetensors-inspect" "$work/many/base"
+  run "safetensors-inspect --json DIR" 0 "$mode" "$work/many/base" -- "$bin/safetensors-inspect" --json "$work/many/base"
 done
 
 base_bytes=$(bytes_of "$work"/big/base/*.safetensors)
@@ -68,8 +69,8 @@ ft_bytes=$(bytes_of "$work"/big/ft1/*.safetensors)
 echo
 echo "## throughput on make_big.py base ($base_bytes bytes) and ft1"
 echo
-echo "| command | mode | wall (s) | GB/s read | peak RSS (MB) |"
-echo "|---|---|---|---|---|"
+echo "| command | mode | wall (s) | GB/s read | CPU user+sys (s) | peak RSS (MB) |"
+echo "|---|---|---|---|---|---|"
 for mode in cold warm; do
   run "cat base/*.safetensors >/dev/null (floor)" "$base_bytes" "$mode" "$work/big/base" -- sh -c "cat $work/big/base/*.safetensors"
   run "safetensors-inspect --stats base" "$base_bytes" "$mode" "$work/big/base" -- "$bin/safetensors-inspect" --stats "$work/big/base"
