@@ -4,7 +4,7 @@ import Foundation
 
 /// `--json` / `--ndjson`: machine-readable output on stdout.
 public struct OutputOptions: ParsableArguments {
-    @Flag(name: .long, help: "Print one JSON document on stdout (schema in the man page).")
+    @Flag(name: .long, help: "Print one JSON document on stdout (it carries schema_version; see the docs).")
     public var json = false
 
     @Flag(name: .long, help: "Print one JSON record per line on stdout, then a summary record.")

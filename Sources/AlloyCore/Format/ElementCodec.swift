@@ -70,7 +70,9 @@ public enum ElementCodec {
     }
 
     /// Rounds every value to the nearest value representable in `dtype` (and back to `Float`).
+    /// Values are left unchanged for dtypes Alloy cannot encode (`!dtype.isEncodable`).
     public static func roundTrip(_ values: inout [Float], through dtype: DType) {
+        guard dtype.isEncodable else { return }
         switch dtype {
         case .F32, .F64: return
         case .BF16: values.withUnsafeMutableBufferPointer { roundBF16($0) }

@@ -4,7 +4,8 @@
 /// Decoding goes through a 256-entry table; encoding rounds to nearest, ties to
 /// the even code, by a binary search over the positive finite codes (which are
 /// ordered like their values). Values beyond the largest finite one become
-/// infinity where the format has it and NaN where it does not, as PyTorch casts do.
+/// infinity where the format has it and NaN where it does not, and NaN keeps its
+/// sign, bit for bit as PyTorch's casts (`c10::Float8_*`) do.
 public struct Minifloat: Sendable {
     /// How the format spends its special codes.
     public enum Specials: Sendable {
@@ -50,7 +51,8 @@ public struct Minifloat: Sendable {
         self.table = table
         switch specials {
         case .ieee:
-            nanCode = UInt8(((1 << exponentBits) - 1) << mantissaBits | (1 << (mantissaBits - 1)))
+            // All ones: the NaN PyTorch produces when casting a float NaN.
+            nanCode = UInt8((1 << (exponentBits + mantissaBits)) - 1)
             infinityCode = UInt8(((1 << exponentBits) - 1) << mantissaBits)
             maxFiniteCode = Int(infinityCode!) - 1
         case .finiteAllOnesNaN:
@@ -95,13 +97,19 @@ public struct Minifloat: Sendable {
         return negative ? -magnitude : magnitude
     }
 
+    /// `code` with the sign bit set for negative values, where the format has a sign
+    /// for its specials (PyTorch keeps the sign of NaN in e4m3fn and e5m2).
+    private func signed(_ code: UInt8, _ negative: Bool) -> UInt8 {
+        negative && (specials == .ieee || specials == .finiteAllOnesNaN) ? code | 0x80 : code
+    }
+
     /// The value of `code`.
     @inline(__always) public func decode(_ code: UInt8) -> Float { table[Int(code)] }
 
     /// The code nearest to `x` (ties to even), with PyTorch's overflow behaviour.
     public func encode(_ x: Float) -> UInt8 {
-        if x.isNaN { return nanCode }
         let negative = x.sign == .minus
+        if x.isNaN { return signed(nanCode, negative) }
         let a = abs(x)
         var code: Int
         if specials == .exponentOnly {
@@ -124,8 +132,7 @@ public struct Minifloat: Sendable {
             let midpoint = maxValue + step / 2
             let maxIsOdd = maxFiniteCode & 1 == 1
             if a > midpoint || (a == midpoint && maxIsOdd) || a.isInfinite {
-                if let inf = infinityCode { return negative ? inf | 0x80 : inf }
-                return nanCode
+                return signed(infinityCode ?? nanCode, negative)
             }
             code = maxFiniteCode
         } else {

@@ -30,14 +30,23 @@ public final class SafetensorsFile: @unchecked Sendable {
     public func info(_ name: String) -> TensorInfo? { index[name].map { header.tensors[$0] } }
 
     /// The raw little-endian bytes of `tensor`, straight from the map.
+    ///
+    /// Throws when the range lies outside the file or does not match the tensor's
+    /// dtype and shape (possible only in a file opened with `strict: false`).
     public func bytes(of tensor: TensorInfo) throws -> UnsafeRawBufferPointer {
-        let start = header.dataStart + tensor.begin
-        guard tensor.end >= tensor.begin, start + tensor.byteCount <= mapped.size else {
+        let available = mapped.size - header.dataStart
+        guard tensor.end >= tensor.begin, tensor.begin <= available, tensor.end <= available else {
             throw AlloyError(.invalidData, code: "metadata_incomplete_buffer",
                              "\(path): tensor \"\(tensor.name)\" lies beyond the end of the file",
                              hint: "the file is truncated; download it again")
         }
-        return mapped.bytes(at: start, count: tensor.byteCount)
+        // The header parser has checked that this product does not overflow.
+        let bits = tensor.shape.reduce(1, *) * tensor.dtype.bitWidth
+        guard bits % 8 == 0, bits / 8 == tensor.byteCount else {
+            throw AlloyError(.invalidData, code: "tensor_invalid_info",
+                             "\(path): tensor \"\(tensor.name)\" (\(tensor.dtype.rawValue) \(tensor.shape)) does not match its \(tensor.byteCount) bytes of data")
+        }
+        return mapped.bytes(at: header.dataStart + tensor.begin, count: tensor.byteCount)
     }
 
     /// Hints the kernel that `tensor` will be read soon.

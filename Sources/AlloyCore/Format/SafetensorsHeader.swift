@@ -69,6 +69,7 @@ public struct SafetensorsHeader: Sendable {
         var tensors: [TensorInfo] = []
         for (key, value) in members {
             if key == "__metadata__" {
+                if value.isNull { continue }
                 guard case .object(let entries) = value else {
                     throw fail("invalid_header_deserialization", "__metadata__ is not an object of strings")
                 }
@@ -96,8 +97,8 @@ public struct SafetensorsHeader: Sendable {
             }
             let (bits, o2) = elements.multipliedReportingOverflow(by: t.dtype.bitWidth)
             if overflow || o2 {
-                violations.append(fail("validation_overflow", "tensor \"\(t.name)\" has a shape whose size overflows"))
-                continue
+                // A size that cannot be computed leaves nothing to report on: refuse the file.
+                throw fail("validation_overflow", "tensor \"\(t.name)\" has a shape \(t.shape) whose size overflows")
             }
             if bits % 8 != 0 {
                 violations.append(fail("misaligned_slice", "tensor \"\(t.name)\" of \(t.dtype.rawValue) does not fill whole bytes"))

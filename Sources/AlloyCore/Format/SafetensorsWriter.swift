@@ -10,8 +10,16 @@ import Foundation
 /// then name, the header padded with spaces to a multiple of 8 bytes, and
 /// `__metadata__` holding `"format": "pt"`. Each tensor's bytes go straight to
 /// their final offset with `pwrite`, so nothing but the tensor at hand is in memory.
+///
+/// The file is written under a hidden temporary name beside `path` and renamed
+/// into place by `finish()`, so `path` never holds a partial file (and a file
+/// still memory-mapped at `path` is never truncated); an unfinished writer
+/// deletes its temporary file.
 public final class SafetensorsWriter: @unchecked Sendable {
+    /// Where the finished file will be.
     public let path: String
+    /// Where the file is written until `finish()`.
+    public let temporaryPath: String
     let fd: Int32
     let dataStart: Int
     let offsets: [String: (spec: TensorSpec, begin: Int)]
@@ -19,7 +27,7 @@ public final class SafetensorsWriter: @unchecked Sendable {
     private var written = Set<String>()
     private var closed = false
 
-    /// Creates `path` (truncating it) and writes its header.
+    /// Creates the temporary file for `path` and writes its header.
     public init(path: String, tensors: [TensorSpec], metadata: [(String, String)] = []) throws {
         self.path = path
         for t in tensors where t.elementCount * t.dtype.bitWidth % 8 != 0 {
@@ -51,8 +59,10 @@ public final class SafetensorsWriter: @unchecked Sendable {
         }
         self.offsets = offsets
         dataStart = 8 + header.count
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        temporaryPath = SafetensorsWriter.temporaryName(for: path)
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AlloyError.io(path, MappedFile.errnoText("cannot create")) }
+        PartialOutputs.shared.register(temporaryPath)
         var prefix = [UInt8](repeating: 0, count: 8)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { for i in 0..<8 { prefix[i] = $0[i] } }
         prefix += header
@@ -61,11 +71,33 @@ public final class SafetensorsWriter: @unchecked Sendable {
             if ftruncate(fd, off_t(dataStart + cursor)) != 0 { throw AlloyError.io(path, MappedFile.errnoText("cannot size")) }
         } catch {
             Glibc.close(fd)
+            closed = true
+            discardTemporaryFile()
             throw error
         }
     }
 
-    deinit { if !closed { Glibc.close(fd) } }
+    deinit {
+        if !closed {
+            Glibc.close(fd)
+            discardTemporaryFile()
+        }
+    }
+
+    /// A hidden sibling of `path`, unique to this process and writer.
+    static func temporaryName(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let serial = temporarySerial.next()
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())-\(serial)").path
+    }
+
+    private static let temporarySerial = Counter()
+
+    private func discardTemporaryFile() {
+        unlink(temporaryPath)
+        PartialOutputs.shared.unregister(temporaryPath)
+    }
 
     /// The total size the file will have.
     public var fileSize: Int { dataStart + offsets.values.reduce(0) { $0 + $1.spec.byteCount } }
@@ -105,7 +137,7 @@ public final class SafetensorsWriter: @unchecked Sendable {
         try write(name, bytes: UnsafeRawBufferPointer(target))
     }
 
-    /// Checks every tensor was written and closes the file.
+    /// Checks every tensor was written, closes the file and renames it to `path`.
     public func finish() throws {
         lock.lock()
         let missing = offsets.keys.filter { !written.contains($0) }.sorted()
@@ -114,7 +146,17 @@ public final class SafetensorsWriter: @unchecked Sendable {
             throw AlloyError(.io, code: "incomplete_output", "\(path): \(missing.count) tensors were never written (first: \(missing[0]))")
         }
         closed = true
-        if Glibc.close(fd) != 0 { throw AlloyError.io(path, MappedFile.errnoText("cannot close")) }
+        if Glibc.close(fd) != 0 {
+            let error = AlloyError.io(path, MappedFile.errnoText("cannot close"))
+            discardTemporaryFile()
+            throw error
+        }
+        if rename(temporaryPath, path) != 0 {
+            let error = AlloyError.io(path, MappedFile.errnoText("cannot move the finished file into place"))
+            discardTemporaryFile()
+            throw error
+        }
+        PartialOutputs.shared.unregister(temporaryPath)
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
@@ -127,5 +169,18 @@ public final class SafetensorsWriter: @unchecked Sendable {
             }
             done += n
         }
+    }
+}
+
+/// A thread-safe increasing counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
     }
 }

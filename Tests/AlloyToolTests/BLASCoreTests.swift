@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// The tools pick OpenBLAS's fast kernels on their own: run with
+/// `OPENBLAS_CORETYPE` removed from the environment, they report a core other
+/// than the generic Prescott fallback (on an AVX-512 CPU, an AVX-512 one).
+@Suite struct BLASCoreTests {
+    static let cpuFlags: Set<String> = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(separator: " ").map(String.init))
+    }()
+
+    @Test(arguments: ["safetensors-inspect", "tensor-diff", "merge-yaml", "extract-lora"])
+    func toolsChooseFastKernelsWithoutBeingTold(_ tool: String) throws {
+        guard Self.cpuFlags.contains("avx2") else { return }  // no fast kernels to expect on this CPU
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ToolTestSupport.productsDirectory + "/" + tool)
+        process.arguments = ["--debug-blas-core"]
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let core = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!core.isEmpty && core != "Prescott" && core != "Core2" && core != "Nehalem", "\(tool) runs OpenBLAS core \(core)")
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(Self.cpuFlags.contains) {
+            #expect(["SkylakeX", "Cooperlake", "SapphireRapids"].contains(core), "AVX-512 CPU, core \(core)")
+        }
+    }
+}
