@@ -72,3 +72,35 @@ struct FixtureMerge {
         }
     }
 }
+
+extension FixtureMerge {
+    /// Writes the merged tensors (bf16) beside copies of the reference's non-tensor
+    /// files, then lets compare.py judge them with the case's own `check` mode.
+    /// Returns compare.py's exit status and output.
+    func judgedByCompareScript() throws -> (status: Int32, output: String) {
+        let results = try run()
+        let out = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let refDir = "\(TestPaths.sharedFixtures)/refs/\(caseName)"
+        for file in try FileManager.default.contentsOfDirectory(atPath: refDir)
+        where !file.hasSuffix(".safetensors") && !file.hasSuffix(".safetensors.index.json") {
+            try FileManager.default.copyItem(atPath: "\(refDir)/\(file)", toPath: "\(out)/\(file)")
+        }
+        let specs = results.map { TensorSpec(name: $0.name, dtype: .BF16, shape: $0.output.shape) }
+        let writer = try ShardedWriter(directory: out, tensors: specs, maxShardBytes: 1 << 40)
+        for r in results { try writer.write(r.name, values: r.output.values) }
+        _ = try writer.finish()
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "../tools/compare.py", out, "refs/\(caseName)", "--case-file", "cases/\(caseName).yml", "--quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: TestPaths.sharedFixtures)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
