@@ -15,7 +15,7 @@ public enum MergeMethodRegistry {
     /// The methods Alloy has. Add new conformers here.
     public static let implemented: [any MergeMethod] = [
         LinearMerge(), SlerpMerge(), PassthroughMerge(),
-    ]
+    ] + TaskArithmeticFamily.all
 
     /// The method called `name`.
     public static func method(named name: String) throws -> any MergeMethod {
