@@ -15,11 +15,13 @@ public struct VocabularyInput: Sendable {
 }
 
 /// Where the output vocabulary comes from (`tokenizer.source`).
-public enum VocabularySource: Sendable, Equatable {
+public enum VocabularySource: Sendable {
     /// Every model's tokens: the base vocabulary plus the others' tokens as added tokens.
     case union
     /// The base model's vocabulary (without tokens beyond its embedding rows).
     case base
     /// The named model's tokenizer, unchanged.
     case model(String)
+    /// A tokenizer from outside the merge (a `tokenizer.source` model that is not merged), unchanged.
+    case external(Tokenizer)
 }

@@ -60,6 +60,8 @@ public enum VocabularyMerger {
                 throw AlloyError(.config, code: "no_tokenizer", "\(name): has no tokenizer.json to use as tokenizer.source")
             }
             output = TokenizerEdit(t)
+        case .external(let t):
+            output = TokenizerEdit(t)
         case .union:
             output = strippedBase
             var regular: [String] = []
@@ -93,7 +95,10 @@ public enum VocabularyMerger {
             }
             for t in added { output.add(t) }
         }
-        for token in extraTokens { output.add(AddedToken(id: -1, content: token, normalized: true, special: false)) }
+        // A token given as a plain string is only added when missing (an existing one keeps its flags).
+        for token in extraTokens where output.tokenIDs[token.bytes] == nil {
+            output.add(AddedToken(id: -1, content: token, normalized: true, special: false))
+        }
 
         let outputIDs = output.tokenIDs
         let size = (outputIDs.values.max() ?? -1) + 1
