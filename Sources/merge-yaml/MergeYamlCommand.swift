@@ -56,6 +56,13 @@ struct MergeYamlCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Allow models whose architectures differ.")
     var allowCrimes = false
 
+    @Flag(name: .long, help: """
+        Accept embeddings cut to a common vocabulary when the models' vocabularies differ and the configuration \
+        has no tokenizer: section (what mergekit does, and Alloy's default too: a warning names the tensors). \
+        To keep every token instead, add tokenizer: {source: union}.
+        """)
+    var unsafeTruncateEmbeddings = false
+
     @Option(name: [.customShort("j"), .customLong("threads"), .customLong("num-threads")],
             help: "Worker threads (default: the number of CPUs).")
     var threads: Int?
