@@ -45,10 +45,14 @@ public struct VocabularyResult: Sendable {
     public var vocabSize: Int?
     /// Writes the tokenizer files into the output directory (replaces copying the donor's).
     public var writeFiles: @Sendable (_ directory: String) throws -> Void
+    /// Things worth telling the user (tokens no model has, conflicting added tokens).
+    public var warnings: [String]
 
-    public init(transforms: [any InputTransform], vocabSize: Int?, writeFiles: @escaping @Sendable (_ directory: String) throws -> Void) {
+    public init(transforms: [any InputTransform], vocabSize: Int?, warnings: [String] = [],
+                writeFiles: @escaping @Sendable (_ directory: String) throws -> Void) {
         self.transforms = transforms
         self.vocabSize = vocabSize
+        self.warnings = warnings
         self.writeFiles = writeFiles
     }
 }

@@ -55,6 +55,7 @@ public struct MergePlanner: Sendable {
             transforms = result.transforms
             vocabSize = result.vocabSize
             writeTokenizer = result.writeFiles
+            warnings += result.warnings
         }
 
         var tensors: [TensorPlan] = []

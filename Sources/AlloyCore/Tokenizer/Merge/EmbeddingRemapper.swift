@@ -49,6 +49,15 @@ public struct EmbeddingRemapper: Sendable {
         paddedSize = size
     }
 
+    /// Warnings for output tokens that no model has and no rule configures (their rows are zeros).
+    public func tokensWithoutRows() -> [String] {
+        vocabulary.tokens.compactMap { token, id in
+            if rules[token.bytes]?.source != nil { return nil }
+            if vocabulary.permutations.values.contains(where: { id < $0.count && $0[id] >= 0 }) { return nil }
+            return "token \(token.debugDescription) (id \(id)) is in none of the models; its embedding rows are zeros"
+        }
+    }
+
     /// One model's matrix for a tensor.
     public struct Input: Sendable {
         public var model: String

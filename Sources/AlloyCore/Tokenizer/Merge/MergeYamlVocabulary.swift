@@ -74,7 +74,8 @@ public struct TokenizerVocabularyBuilder: VocabularyBuilder {
                                             rounding: { name in
                                                 working ?? sources.lazy.compactMap { $0.info(name)?.dtype ?? embeddingName.flatMap($0.info)?.dtype }.first
                                             })
-        return VocabularyResult(transforms: [transform], vocabSize: remapper.paddedSize) { directory in
+        return VocabularyResult(transforms: [transform], vocabSize: remapper.paddedSize,
+                                warnings: vocabulary.warnings + remapper.tokensWithoutRows()) { directory in
             try MergedTokenizerWriter.write(vocabulary, chatTemplate: resolvedTemplate, to: directory)
         }
     }
