@@ -2,7 +2,7 @@
 """Builds small tokenizers with Hugging Face `tokenizers` and records the ids it
 gives for a set of test strings, so the Swift encoder can be checked against it.
 
-Run from this folder:  python3 generate.py   (needs `pip install tokenizers`)
+Run from this folder:  python3 generate.py   (needs `pip install tokenizers sentencepiece protobuf`)
 Writes <name>/tokenizer.json and <name>/expected.json for every case below, and
 expected.json for the shared fixture models listed in FIXTURE_MODELS.
 """
