@@ -31,14 +31,6 @@ public struct MoEExpert: Sendable, Equatable {
     public var residualScale: Double?
 }
 
-/// A model named in a configuration: a local directory.
-public struct ModelReference: Sendable, Hashable, CustomStringConvertible {
-    /// The path as written.
-    public var path: String
-    public init(path: String) { self.path = path }
-    public var description: String { path }
-}
-
 /// A mergekit-moe YAML configuration, with mergekit's defaults:
 /// `gate_mode: hidden`, `experts_per_token: 2`, dtype from the base model.
 public struct MoEConfig: Sendable {
