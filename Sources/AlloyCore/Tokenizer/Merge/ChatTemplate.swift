@@ -59,12 +59,12 @@ enum BuiltInChatTemplates {
         }
     }
 
-    /// ChatML: each turn is `<|im_start|>ROLE\nCONTENT<|im_end|>\n`.
+    /// ChatML: each turn is `<|im_start|>ROLE\nCONTENT<|im_end|>\n`. This is the widely
+    /// published ChatML template, spelled exactly as the community (and mergekit's
+    /// outputs) spell it, so merged tokenizers compare equal to theirs byte for byte.
     static let chatml = """
-        {%- for message in messages -%}
-        {{- '<|im_start|>' ~ message['role'] ~ '\\n' ~ message['content'] ~ '<|im_end|>\\n' -}}
-        {%- endfor -%}
-        {%- if add_generation_prompt -%}{{- '<|im_start|>assistant\\n' -}}{%- endif -%}
+        {% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}
+        {% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}
         """
 
     /// Alpaca: an optional system paragraph, then `### Instruction:` / `### Response:` blocks.
