@@ -118,6 +118,16 @@ mergekit figures: ../shared/bench/mergekit.md (same machine class, other jobs sh
 | job | wall (s, best) | peak RSS (MB) | user+sys CPU (s) | I/O floor (s) | wall ÷ floor | mergekit wall (s) | mergekit RSS (MB) | speed-up |
 |---|---|---|---|---|---|---|---|---|
 $ROWS
+Notes:
+- Targets: at least 5x faster than mergekit, within 2x of the I/O floor, under 1 GB resident.
+- The floor counts writes at the fsync'd throughput; merge-yaml does not fsync (the kernel flushes the
+  page cache afterwards, as for mergekit), so a wall time below the floor is possible.
+- linear and slerp merge tensors above 4M elements in 16 MB blocks (slerp in two passes: norms and dot
+  product, then the blend), so their memory does not depend on the model size.
+- ties and dare_ties run the task-arithmetic family (methods branch) on whole tensors: the 65.5M-element
+  embedding and LM head need their three decoded inputs (786 MB) plus the family's temporaries, which is
+  where the peak RSS comes from. The executor runs such tensors one at a time (memory budget), so the peak
+  is one tensor's working set, not the model's; a blockwise form of the sparsifiers would bound it further.
 MD
 cat bench/RESULTS-merge-yaml.md
 
