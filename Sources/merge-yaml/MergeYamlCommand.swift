@@ -21,10 +21,10 @@ struct MergeYamlCommand: ParsableCommand {
         loading (--cuda, --device, --low-cpu-memory, --lazy-unpickle, ...) are accepted and ignored.
 
         EXAMPLES:
-          merge-yaml ../shared/fixtures/cases/linear-basic.yml /tmp/merged
+          cd ../shared/fixtures && merge-yaml cases/linear-basic.yml /tmp/merged
           merge-yaml config.yml out --out-shard-size 2B --no-write-model-card
           cat config.yml | merge-yaml - out --json
-          merge-yaml config.yml --dry-run          (print the plan as JSON, write nothing)
+          merge-yaml config.yml --dry-run     (print the plan, write nothing)
 
         EXIT STATUS:
           0  the model was written (or, with --dry-run, the plan was printed)
