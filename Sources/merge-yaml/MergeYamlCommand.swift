@@ -71,6 +71,7 @@ struct MergeYamlCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: .hidden) var readToGpu = false
     @Flag(inversion: .prefixedNo, help: .hidden) var multiGpu = false
     @Flag(help: .hidden) var gpuRich = false
+    @Flag(name: .customLong("no-quiet"), help: .hidden) var noQuiet = false
     @Flag(inversion: .prefixedNo, help: .hidden) var cloneTensors = false
     @Flag(inversion: .prefixedNo, help: .hidden) var trustRemoteCode = false
     @Flag(inversion: .prefixedNo, help: .hidden) var asyncWrite = false
@@ -95,6 +96,7 @@ struct MergeYamlCommand: ParsableCommand {
 
     func run() throws {
         try ToolRunner.run {
+            if noQuiet && !verbosity.quiet { Diagnostics.verbosity = 1 + verbosity.verbose }
             noteIgnoredOptions()
             guard safeSerialization else {
                 throw AlloyError(.unsupported, code: "unsupported_option", "--no-safe-serialization: Alloy writes safetensors only",
