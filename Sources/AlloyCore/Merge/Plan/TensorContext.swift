@@ -71,6 +71,9 @@ struct TensorContext {
         if config.dtype == nil, MergeMethodRegistry.resultDType(method.name) == .base, let b = inputs.first(where: \.isBase) {
             result = b.dtype
         }
+        if let promoted = method.promotedResultDType, promoted.bitWidth > result.bitWidth {
+            result = promoted // ramplus_tl and arcee_fusion compute their result in float32
+        }
         var output = config.outDType ?? result
         var copiesRaw = false
         if !floats || !output.isEncodable {
