@@ -32,12 +32,11 @@ public struct MultiSlerp: MergeMethod {
         }
         let base = request.base?.tensor
         let shape = base?.shape ?? request.models[0].tensor.shape
-        var xs = request.models.map(\.tensor.values)
-        for x in xs where x.count != shape.reduce(1, *) {
-            _ = x
+        guard request.models.allSatisfy({ $0.tensor.shape == shape }) else {
             throw AlloyError(.mismatch, code: "shape_mismatch", "tensor \(request.outputName): input shapes differ",
                              hint: "the models must share an architecture and sizes")
         }
+        var xs = request.models.map(\.tensor.values)
         if let base { xs = xs.map { VectorKernels.difference($0, base.values, precision: p) } }
 
         let norms: [Float] = xs.map { x in x.withUnsafeBufferPointer { p.round(VectorKernels.norm($0)) } }
