@@ -75,28 +75,37 @@ public struct ReinforcedAgentMerging: MergeMethod {
 
     /// RAM: everything in the working dtype. RAM+: unique terms scaled in float32, shared
     /// terms in the working dtype, sums and the base addition in float32 (as mergekit).
-    @inline(never)
     static func combine(_ deltas: [[Float]], counts: [Int32], eps: Float, factors: [Float]?, base: [Float],
                         into out: inout [Float], _ p: WorkingPrecision) {
-        for i in 0..<out.count {
-            let c = counts[i]
-            if let factors {
-                var s: Float = 0
-                for (j, d) in deltas.enumerated() {
-                    let x = d[i]
-                    guard abs(x) > eps else { continue }
-                    s += c == 1 ? x * factors[j] : p.round(x / Float(c))
-                }
-                out[i] = base[i] + s
-            } else {
-                var s: Double = 0
-                for d in deltas {
-                    let x = d[i]
-                    guard abs(x) > eps else { continue }
-                    s += Double(c == 1 ? x : p.round(x / Float(c)))
-                }
-                out[i] = p.round(base[i] + p.round(s))
-            }
+        if let factors {
+            for (j, d) in deltas.enumerated() { accumulatePlus(d, counts, eps, factors[j], &out, p) }
+            add(base, to: &out)
+        } else {
+            var sums = [Double](repeating: 0, count: out.count)
+            for d in deltas { accumulate(d, counts, eps, &sums, p) }
+            finish(sums, base, &out, p)
         }
+    }
+
+    @inline(never)
+    static func accumulatePlus(_ d: [Float], _ counts: [Int32], _ eps: Float, _ factor: Float, _ out: inout [Float], _ p: WorkingPrecision) {
+        for i in 0..<out.count where abs(d[i]) > eps {
+            out[i] += counts[i] == 1 ? d[i] * factor : p.round(d[i] / Float(counts[i]))
+        }
+    }
+
+    @inline(never)
+    static func accumulate(_ d: [Float], _ counts: [Int32], _ eps: Float, _ sums: inout [Double], _ p: WorkingPrecision) {
+        for i in 0..<sums.count where abs(d[i]) > eps {
+            sums[i] += Double(counts[i] == 1 ? d[i] : p.round(d[i] / Float(counts[i])))
+        }
+    }
+
+    @inline(never) static func add(_ base: [Float], to out: inout [Float]) {
+        for i in 0..<out.count { out[i] = base[i] + out[i] }
+    }
+
+    @inline(never) static func finish(_ sums: [Double], _ base: [Float], _ out: inout [Float], _ p: WorkingPrecision) {
+        for i in 0..<out.count { out[i] = p.round(base[i] + p.round(sums[i])) }
     }
 }

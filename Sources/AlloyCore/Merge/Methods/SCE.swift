@@ -43,27 +43,30 @@ public struct SCE: MergeMethod {
     /// Zeroes every delta outside the top `floor(fraction · #nonzero-variance)` positions by
     /// population variance across models (ties chosen as `torch.topk` chooses them).
     static func selectHighVariance(_ deltas: inout [[Float]], fraction: Double, precision p: WorkingPrecision) {
-        let n = deltas[0].count
-        var variance = [Float](repeating: 0, count: n)
-        let m = Double(deltas.count)
-        for i in 0..<n {
-            var mean = 0.0
-            for d in deltas { mean += Double(d[i]) }
-            mean /= m
-            var v = 0.0
-            for d in deltas { v += (Double(d[i]) - mean) * (Double(d[i]) - mean) }
-            variance[i] = p.round(v / m)
-        }
+        let variance = populationVariance(deltas, precision: p)
         let nonzero = variance.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
         let k = fraction <= 0 ? 0 : Int(fraction * Double(nonzero))
-        variance.withUnsafeMutableBufferPointer { _ = MagnitudeRankMask.keep(0..<k, order: .descending, routine: .topK, of: $0) }
+        var selected = variance
+        selected.withUnsafeMutableBufferPointer { _ = MagnitudeRankMask.keep(0..<k, order: .descending, routine: .topK, of: $0) }
         // keep() zeroed the unselected variances; a selected variance of exactly 0 cannot occur
         // because k never exceeds the count of non-zero ones.
         for j in deltas.indices {
             deltas[j].withUnsafeMutableBufferPointer { d in
-                variance.withUnsafeBufferPointer { v in Self.applyMask(d, v) }
+                selected.withUnsafeBufferPointer { v in Self.applyMask(d, v) }
             }
         }
+    }
+
+    /// Variance across models (divided by the model count) per position, rounded.
+    @inline(never)
+    static func populationVariance(_ deltas: [[Float]], precision p: WorkingPrecision) -> [Float] {
+        let n = deltas[0].count, m = Double(deltas.count)
+        var mean = [Double](repeating: 0, count: n)
+        for d in deltas { for i in 0..<n { mean[i] += Double(d[i]) } }
+        for i in 0..<n { mean[i] /= m }
+        var sum = [Double](repeating: 0, count: n)
+        for d in deltas { for i in 0..<n { sum[i] += (Double(d[i]) - mean[i]) * (Double(d[i]) - mean[i]) } }
+        return sum.map { p.round($0 / m) }
     }
 
     @inline(never) static func applyMask(_ d: UnsafeMutableBufferPointer<Float>, _ keep: UnsafeBufferPointer<Float>) {
