@@ -24,7 +24,9 @@ public struct SCE: MergeMethod {
         for input in request.models {
             guard let x = try ShapeReconciliation.toBaseShape(input.tensor, base: base, isEmbedding: request.isEmbedding,
                                                               model: input.model, name: request.outputName) else { continue }
-            deltas.append(VectorKernels.difference(x.values, base.values, precision: p))
+            var cast = x.values
+            p.round(&cast) // models are cast to the base's dtype first
+            deltas.append(VectorKernels.difference(cast, base.values, precision: p))
         }
         if deltas.isEmpty { return base }
         if topK < 1 { Self.selectHighVariance(&deltas, fraction: topK, precision: p) }
