@@ -10,11 +10,16 @@ public struct MergeExecutor: Sendable {
     public var seed: UInt64
     /// Bytes of decoded tensors the workers may hold together.
     public var memoryBudget: Int
+    /// Tensors with more elements than this are merged in blocks of this many elements
+    /// when the method allows it (16 MB of `Float` by default).
+    public var blockElements: Int
 
-    public init(threads: Int = Parallel.defaultThreads, seed: UInt64 = 0, memoryBudget: Int = 640_000_000) {
+    public init(threads: Int = Parallel.defaultThreads, seed: UInt64 = 0, memoryBudget: Int = 640_000_000,
+                blockElements: Int = 4 << 20) {
         self.threads = max(1, threads)
         self.seed = seed
         self.memoryBudget = memoryBudget
+        self.blockElements = max(1, blockElements)
     }
 
     /// Produces every tensor of `plan` into `writer`; `progress` is called after each.
@@ -25,9 +30,15 @@ public struct MergeExecutor: Sendable {
         defer { if workers > 1 { BLASRuntime.setThreads(Parallel.defaultThreads) } }
         try Parallel.forEach(plan.tensors.count, threads: workers) { i in
             let tensor = plan.tensors[i]
-            let reserved = budget.acquire(MergeExecutor.workingBytes(tensor))
-            defer { budget.release(reserved) }
-            try produce(tensor, plan: plan, writer: writer)
+            if let method = blockwiseMethod(for: tensor, plan: plan) {
+                let reserved = budget.acquire(blockwiseBytes(tensor))
+                defer { budget.release(reserved) }
+                try produceBlockwise(tensor, method: method, plan: plan, writer: writer)
+            } else {
+                let reserved = budget.acquire(MergeExecutor.workingBytes(tensor))
+                defer { budget.release(reserved) }
+                try produce(tensor, plan: plan, writer: writer)
+            }
             progress?()
         }
     }

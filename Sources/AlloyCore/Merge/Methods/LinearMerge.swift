@@ -3,7 +3,7 @@
 ///
 /// Computed in `Float` with the weights as given and rounded once when written,
 /// which reproduces mergekit 0.1.5 bit for bit on half-precision inputs.
-public struct LinearMerge: MergeMethod {
+public struct LinearMerge: BlockwiseMergeMethod {
     public init() {}
     public var name: String { "linear" }
     public var globalParameters: [ParameterSpec] { [ParameterSpec("normalize", default: .bool(true))] }
@@ -41,6 +41,15 @@ public struct LinearMerge: MergeMethod {
             result.withUnsafeMutableBufferPointer { LinearKernels.divide($0, by: total) }
         }
         return Tensor(shape: first.tensor.shape, values: result)
+    }
+}
+
+extension LinearMerge {
+    public var sumCount: Int { 0 }
+    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {}
+    public func merge(block: MergeRequest, sums: [Double]) throws -> Tensor {
+        guard let t = try merge(block) else { throw AlloyError.config("models", "linear needs at least one model") }
+        return t
     }
 }
 

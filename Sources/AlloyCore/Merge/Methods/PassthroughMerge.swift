@@ -1,6 +1,6 @@
 /// `passthrough`: copies its single input, optionally multiplied by `scale`. The
 /// frankenmerge primitive: with `slices:`, every output layer comes from one model.
-public struct PassthroughMerge: MergeMethod {
+public struct PassthroughMerge: BlockwiseMergeMethod {
     public init() {}
     public var name: String { "passthrough" }
     public var globalParameters: [ParameterSpec] { [] }
@@ -27,6 +27,12 @@ public struct PassthroughMerge: MergeMethod {
         }
         return tensor
     }
+}
+
+extension PassthroughMerge {
+    public var sumCount: Int { 0 }
+    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {}
+    public func merge(block: MergeRequest, sums: [Double]) throws -> Tensor { try merge(block)! }
 }
 
 enum PassthroughKernels {

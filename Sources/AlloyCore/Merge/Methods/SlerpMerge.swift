@@ -3,7 +3,7 @@ import Foundation
 /// `slerp`: spherical interpolation from the base (`t = 0`) to the one other model
 /// (`t = 1`), treating each whole tensor as one vector. Nearly colinear inputs
 /// (|cos| > 0.9995) are interpolated linearly, as in mergekit.
-public struct SlerpMerge: MergeMethod {
+public struct SlerpMerge: BlockwiseMergeMethod {
     public init() {}
     public var name: String { "slerp" }
     public var globalParameters: [ParameterSpec] { [ParameterSpec("t", required: true)] }
@@ -24,6 +24,24 @@ public struct SlerpMerge: MergeMethod {
     }
 
     public func merge(_ request: MergeRequest) throws -> Tensor? {
+        var sums = [0.0, 0.0, 0.0]
+        accumulate(request, into: &sums)
+        return try merge(block: request, sums: sums)
+    }
+
+    public var sumCount: Int { 3 }
+
+    /// Adds `‖v0‖², ‖v1‖², v0·v1` of the block.
+    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {
+        let inputs = (block.base.map { [$0] } ?? []) + block.models
+        guard inputs.count == 2, inputs[0].tensor.shape == inputs[1].tensor.shape else { return }
+        let (a, b, c) = inputs[0].tensor.values.withUnsafeBufferPointer { x in
+            inputs[1].tensor.values.withUnsafeBufferPointer { y in SlerpKernels.statistics(x, y) }
+        }
+        sums[0] += a; sums[1] += b; sums[2] += c
+    }
+
+    public func merge(block request: MergeRequest, sums: [Double]) throws -> Tensor {
         let inputs = (request.base.map { [$0] } ?? []) + request.models
         guard inputs.count == 2 else {
             if inputs.count == 1 { return inputs[0].tensor }
@@ -34,10 +52,7 @@ public struct SlerpMerge: MergeMethod {
         guard v0.shape == v1.shape else {
             throw AlloyError(.mismatch, code: "shape_mismatch", "\(request.outputName): shapes \(v0.shape) and \(v1.shape) differ")
         }
-        let stats = v0.values.withUnsafeBufferPointer { a in
-            v1.values.withUnsafeBufferPointer { b in SlerpKernels.statistics(a, b) }
-        }
-        let (s0, s1) = SlerpMerge.coefficients(t: t, statistics: stats)
+        let (s0, s1) = SlerpMerge.coefficients(t: t, statistics: (sums[0], sums[1], sums[2]))
         var out = [Float](repeating: 0, count: v0.count)
         out.withUnsafeMutableBufferPointer { o in
             v0.values.withUnsafeBufferPointer { a in
@@ -63,20 +78,14 @@ public struct SlerpMerge: MergeMethod {
 
 /// The loops of `slerp`.
 enum SlerpKernels {
-    /// `(‖a‖², ‖b‖², a·b)`, accumulated in blocks of `Float` summed in `Double`.
+    /// `(‖a‖², ‖b‖², a·b)`, accumulated in `Double` so that the result does not depend on
+    /// how the tensor is split into blocks (beyond the last bits of a `Double`).
     @inline(never) static func statistics(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> (Double, Double, Double) {
         var aa = 0.0, bb = 0.0, ab = 0.0
-        let n = a.count
-        var start = 0
-        while start < n {
-            let end = min(n, start + 4096)
-            var x: Float = 0, y: Float = 0, z: Float = 0
-            for i in start..<end {
-                let p = a[i], q = b[i]
-                x += p * p; y += q * q; z += p * q
-            }
-            aa += Double(x); bb += Double(y); ab += Double(z)
-            start = end
+        let p = a.baseAddress!, q = b.baseAddress!
+        for i in 0..<a.count {
+            let x = Double(p[i]), y = Double(q[i])
+            aa += x * x; bb += y * y; ab += x * y
         }
         return (aa, bb, ab)
     }
