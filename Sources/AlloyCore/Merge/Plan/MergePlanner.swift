@@ -102,7 +102,9 @@ public struct MergePlanner: Sendable {
 
         var outputConfig = models[donor].config
         if let key = outputConfig.layerCountKey { outputConfig.set(key, .int(outputLayer)) }
-        if let dtype = config.outDType ?? config.dtype { outputConfig.set(outputConfig.dtypeKey, .string(dtype.torchName)) }
+        if let dtype = config.outDType ?? config.dtype {
+            for key in outputConfig.dtypeKeys { outputConfig.set(key, .string(dtype.torchName)) }
+        }
         if let vocabSize {
             outputConfig.set(outputConfig.json["vocab_size"] == nil && outputConfig.json["text_config"]?["vocab_size"] != nil
                              ? "text_config.vocab_size" : "vocab_size", .int(vocabSize))
