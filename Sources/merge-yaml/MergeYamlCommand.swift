@@ -21,10 +21,10 @@ struct MergeYamlCommand: ParsableCommand {
         loading (--cuda, --device, --low-cpu-memory, --lazy-unpickle, ...) are accepted and ignored.
 
         EXAMPLES:
-          merge-yaml ../shared/fixtures/cases/linear-basic.yml /tmp/merged
+          cd ../shared/fixtures && merge-yaml cases/linear-basic.yml /tmp/merged
           merge-yaml config.yml out --out-shard-size 2B --no-write-model-card
           cat config.yml | merge-yaml - out --json
-          merge-yaml config.yml --dry-run          (print the plan as JSON, write nothing)
+          merge-yaml config.yml --dry-run     (print the plan, write nothing)
 
         EXIT STATUS:
           0  the model was written (or, with --dry-run, the plan was printed)
@@ -78,6 +78,7 @@ struct MergeYamlCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: .hidden) var readToGpu = false
     @Flag(inversion: .prefixedNo, help: .hidden) var multiGpu = false
     @Flag(help: .hidden) var gpuRich = false
+    @Flag(name: .customLong("no-quiet"), help: .hidden) var noQuiet = false
     @Flag(inversion: .prefixedNo, help: .hidden) var cloneTensors = false
     @Flag(inversion: .prefixedNo, help: .hidden) var trustRemoteCode = false
     @Flag(inversion: .prefixedNo, help: .hidden) var asyncWrite = false
@@ -102,6 +103,7 @@ struct MergeYamlCommand: ParsableCommand {
 
     func run() throws {
         try ToolRunner.run {
+            if noQuiet && !verbosity.quiet { Diagnostics.verbosity = 1 + verbosity.verbose }
             noteIgnoredOptions()
             guard safeSerialization else {
                 throw AlloyError(.unsupported, code: "unsupported_option", "--no-safe-serialization: Alloy writes safetensors only",

@@ -34,6 +34,11 @@ public struct MergeJob: Sendable {
     /// Runs `plan`, writing the output directory atomically.
     public func run(_ plan: MergePlan, progress: (@Sendable () -> Void)? = nil) throws -> Summary {
         let start = Date()
+        let target = URL(fileURLWithPath: outputPath).standardizedFileURL.resolvingSymlinksInPath().path
+        for m in plan.models where URL(fileURLWithPath: m.directory).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw AlloyError(.config, code: "output_is_input", "\(outputPath): is the input model \(m.name)",
+                             hint: "write the merge to a new directory")
+        }
         let out = try OutputDirectory(outputPath)
         let writer = try ShardedWriter(directory: out.workingPath, tensors: plan.tensors.map(\.spec), maxShardBytes: maxShardBytes,
                                        metadata: [("format", "pt")])

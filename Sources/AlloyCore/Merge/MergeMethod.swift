@@ -134,9 +134,15 @@ public protocol MergeMethod: Sendable {
     func validate(models: Int, hasBase: Bool) throws
     /// Merges one tensor. Returns nil only for optional tensors the method drops.
     func merge(_ request: MergeRequest) throws -> Tensor?
+    /// The dtype mergekit's result has when its arithmetic promotes past the working
+    /// dtype (ramplus_tl and arcee_fusion return float32 tensors from bfloat16 inputs);
+    /// nil means the working dtype. `out_dtype`, when configured, still wins.
+    var promotedResultDType: DType? { get }
 }
 
 extension MergeMethod {
+    public var promotedResultDType: DType? { nil }
+
     public func validate(models: Int, hasBase: Bool) throws {
         if baseRole == .required && !hasBase {
             throw AlloyError.config("base_model", "merge method \(name) needs a base_model", hint: "add base_model: to the configuration")

@@ -15,6 +15,8 @@ public enum MergeMethodRegistry {
     /// The methods Alloy has. Add new conformers here.
     public static let implemented: [any MergeMethod] = [
         LinearMerge(), SlerpMerge(), PassthroughMerge(),
+        NuSlerp(), MultiSlerp(), Karcher(), ModelStock(), NearSwap(), ArceeFusion(), SCE(),
+        ReinforcedAgentMerging.ram, ReinforcedAgentMerging.ramPlusTL,
     ] + TaskArithmeticFamily.all
 
     /// The method called `name`.

@@ -39,8 +39,12 @@ public struct ModelConfig: Sendable {
     public var modelType: String? { json["model_type"]?.stringValue }
     public var vocabSize: Int? { json["vocab_size"]?.intValue ?? json["text_config"]?["vocab_size"]?.intValue }
 
-    /// The dtype key the config uses: `torch_dtype` (transformers 4) or `dtype` (transformers 5).
-    public var dtypeKey: String { json["torch_dtype"] != nil ? "torch_dtype" : (json["dtype"] != nil ? "dtype" : "torch_dtype") }
+    /// The dtype keys the config uses: `torch_dtype` (transformers 4) and/or `dtype` (transformers 5);
+    /// `torch_dtype` when it has neither.
+    public var dtypeKeys: [String] {
+        let present = ["torch_dtype", "dtype"].filter { json[$0] != nil }
+        return present.isEmpty ? ["torch_dtype"] : present
+    }
 
     /// The value at a dotted key path.
     public func value(at dotted: String) -> JSONValue? {

@@ -15,6 +15,9 @@ struct FixtureMerge {
     var outlierFraction: Double = 0
     var seed: UInt64 = 42
 
+    /// The dtype mergekit wrote: bf16 (every case works in bf16) unless the method promotes.
+    var outputDType: DType { method.promotedResultDType ?? .BF16 }
+
     static func isEmbedding(_ name: String) -> Bool { name.hasSuffix("embed_tokens.weight") || name.hasPrefix("lm_head.") }
 
     /// Merged (bf16-rounded) output and reference tensor for every reference tensor name.
@@ -39,16 +42,16 @@ struct FixtureMerge {
             let request = MergeRequest(outputName: name, isEmbedding: Self.isEmbedding(name), base: method.baseRole == .input ? nil : baseInput,
                                        models: inputs, global: global, seed: seed, workingDType: .BF16)
             guard var out = try method.merge(request) else { continue }
-            WorkingPrecision(.BF16).round(&out.values)
+            WorkingPrecision(outputDType).round(&out.values)
             results.append((name, out, try refStore.tensor(name), baseInput?.tensor, inputs.map(\.tensor)))
         }
         return results
     }
 
     /// compare.py's `exact` verdict for one bf16 tensor; nil when it passes.
-    static func exactProblem(_ c: [Float], _ r: [Float], outlierFraction: Double) -> String? {
+    static func exactProblem(_ c: [Float], _ r: [Float], outlierFraction: Double, dtype: DType = .BF16) -> String? {
         guard c.count == r.count else { return "size \(c.count) vs \(r.count)" }
-        let rtol = pow(2.0, -7.0)
+        let rtol = dtype == .F32 ? 1e-5 : (dtype == .F16 ? pow(2.0, -9.0) : pow(2.0, -7.0))
         var sumSquares = 0.0, dot = 0.0, cc = 0.0
         for i in 0..<r.count {
             sumSquares += Double(r[i]) * Double(r[i])
@@ -68,7 +71,7 @@ struct FixtureMerge {
     /// Runs the case and returns the problems of every tensor that fails the exact rules.
     func exactProblems() throws -> [String] {
         try run().compactMap { t in
-            Self.exactProblem(t.output.values, t.reference.values, outlierFraction: outlierFraction).map { "\(t.name): \($0)" }
+            Self.exactProblem(t.output.values, t.reference.values, outlierFraction: outlierFraction, dtype: outputDType).map { "\(t.name): \($0)" }
         }
     }
 }
@@ -86,7 +89,7 @@ extension FixtureMerge {
         where !file.hasSuffix(".safetensors") && !file.hasSuffix(".safetensors.index.json") {
             try FileManager.default.copyItem(atPath: "\(refDir)/\(file)", toPath: "\(out)/\(file)")
         }
-        let specs = results.map { TensorSpec(name: $0.name, dtype: .BF16, shape: $0.output.shape) }
+        let specs = results.map { TensorSpec(name: $0.name, dtype: outputDType, shape: $0.output.shape) }
         let writer = try ShardedWriter(directory: out, tensors: specs, maxShardBytes: 1 << 40)
         for r in results { try writer.write(r.name, values: r.output.values) }
         _ = try writer.finish()

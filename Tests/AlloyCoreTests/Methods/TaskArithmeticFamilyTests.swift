@@ -153,6 +153,21 @@ import Testing
         #expect(out.values == [0.30078125])
     }
 
+    @Test func modelsAreCastToTheWorkingDtypeBeforeSubtracting() throws {
+        // A float32 fine-tune merged into a bf16 base: mergekit casts it to bf16 first.
+        let b = MT.input("base", [0, 1])
+        let x = MT.input("x", [0.3, 1.3], ["weight": .number(1)])
+        let out = try #require(try TaskArithmeticFamily.taskArithmetic.merge(MT.request(base: b, models: [x], dtype: .BF16)))
+        #expect(out.values == [0.30078125, 1.296875])
+    }
+
+    @Test func parameterListsFollowTheVariant() {
+        #expect(TaskArithmeticFamily.breadcrumbs.tensorParameters.map(\.name) == ["weight", "density", "gamma"])
+        #expect(TaskArithmeticFamily.della.tensorParameters.map(\.name) == ["weight", "density", "epsilon"])
+        #expect(TaskArithmeticFamily.ties.globalParameters.first { $0.name == "normalize" }?.defaultValue == .bool(true))
+        #expect(TaskArithmeticFamily.dareLinear.globalParameters.first { $0.name == "rescale" }?.defaultValue == .bool(true))
+    }
+
     @Test func embeddingsAreCutToTheBaseShapeOtherMismatchesSkipTheModel() throws {
         let b = MT.input("base", [0, 0, 0, 0], shape: [2, 2])
         let big = MT.input("x", [1, 1, 9, 1, 1, 9, 9, 9, 9], shape: [3, 3], ["weight": .number(1)])

@@ -31,6 +31,11 @@ public enum MergeConfigurationParser {
             case "merge_method":
                 config.mergeMethod = try value.string()
                 sawMethod = true
+                if !MergeMethodRegistry.names.contains(config.mergeMethod) {
+                    let guess = YAMLNode.closest(config.mergeMethod, in: MergeMethodRegistry.names).map { "did you mean \($0)? " } ?? ""
+                    throw AlloyError(.config, code: "unknown_method", "\(value.location): unknown merge method \"\(config.mergeMethod)\"",
+                                     hint: "\(guess)known methods: \(MergeMethodRegistry.names.joined(separator: ", "))")
+                }
             case "models":
                 config.models = try value.sequence().map(parseModelEntry)
             case "slices":

@@ -24,6 +24,7 @@ public struct MergeExecutor: Sendable {
 
     /// Produces every tensor of `plan` into `writer`; `progress` is called after each.
     public func run(_ plan: MergePlan, writer: ShardedWriter, progress: (@Sendable () -> Void)? = nil) throws {
+        AllocatorTuning.reuseLargeBuffers()
         let budget = MemoryBudget(bytes: memoryBudget)
         let workers = min(threads, max(plan.tensors.count, 1))
         if workers > 1 { BLASRuntime.setThreads(1) }

@@ -25,6 +25,58 @@ public enum IntrosortSelection {
         loop(a.baseAddress!, 0, n, depth, inner)
     }
 
+    /// Rearranges `a` as libstdc++'s `std::nth_element(first, first + nth, last)` does
+    /// (introselect), so that `a[0..<nth+1]` holds the elements it puts there.
+    public static func nthElement(_ a: UnsafeMutableBufferPointer<UInt64>, nth: Int) {
+        let n = a.count
+        guard n > 1, nth >= 0, nth < n else { return }
+        let p = a.baseAddress!
+        var first = 0, last = n
+        var depth = 2 * (Int.bitWidth - 1 - n.leadingZeroBitCount)
+        while last - first > 3 {
+            if depth == 0 {
+                heapSelect(p, first, nth + 1, last)
+                swap(p, first, nth)
+                return
+            }
+            depth -= 1
+            let cut = partitionPivot(p, first, last)
+            if cut <= nth { first = cut } else { last = cut }
+        }
+        insertionSort(p, first, last)
+    }
+
+    /// libstdc++'s `std::partial_sort(first, first + k, last)` as far as membership goes:
+    /// after the heap selection `a[0..<k]` holds the k smallest (sorting them changes no membership).
+    public static func partialSortSelect(_ a: UnsafeMutableBufferPointer<UInt64>, k: Int) {
+        guard k > 0, k < a.count else { return }
+        heapSelect(a.baseAddress!, 0, k, a.count)
+    }
+
+    /// `__heap_select(first, middle, last)`: a max-heap of the first elements, replaced
+    /// from the rest whenever a smaller one comes along.
+    static func heapSelect(_ a: UnsafeMutablePointer<UInt64>, _ first: Int, _ middle: Int, _ last: Int) {
+        let base = a + first
+        let len = middle - first
+        if len > 1 {
+            var parent = (len - 2) / 2
+            while true {
+                adjustHeap(base, parent, len, base[parent])
+                if parent == 0 { break }
+                parent -= 1
+            }
+        }
+        var i = middle
+        while i < last {
+            if less(a[i], base[0]) {
+                let value = a[i]
+                a[i] = base[0]
+                adjustHeap(base, 0, len, value)
+            }
+            i += 1
+        }
+    }
+
     @inline(__always) static func less(_ x: UInt64, _ y: UInt64) -> Bool { (x >> 32) < (y >> 32) }
 
     /// True when some boundary lies strictly inside `first..<last`.

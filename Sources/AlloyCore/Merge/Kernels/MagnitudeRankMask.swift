@@ -9,10 +9,20 @@
 public enum MagnitudeRankMask {
     public enum Order: Sendable { case ascending, descending }
 
+    /// The PyTorch CPU routine whose choice among tied elements is replayed.
+    public enum Routine: Sendable {
+        /// `torch.sort` / `torch.argsort` (libstdc++ `std::sort`).
+        case sort
+        /// `torch.topk` (libstdc++ `std::partial_sort` when `k·64 ≤ n`, else `std::nth_element`);
+        /// positions must start at 0.
+        case topK
+    }
+
     /// Zeroes, in place, every element whose position in the `order` sort of `|values|`
     /// is outside `positions`. Returns the number of elements kept.
     @discardableResult
-    public static func keep(_ positions: Range<Int>, order: Order, of values: UnsafeMutableBufferPointer<Float>) -> Int {
+    public static func keep(_ positions: Range<Int>, order: Order, routine: Routine = .sort,
+                            of values: UnsafeMutableBufferPointer<Float>) -> Int {
         let n = values.count
         let p0 = max(0, positions.lowerBound), p1 = min(n, positions.upperBound)
         if p0 >= p1 {
@@ -30,7 +40,7 @@ public enum MagnitudeRankMask {
         let splitLo = c.lessLo < lo
         let splitHi = hi < c.lessHi + c.equalHi
         if (splitLo || splitHi) && n <= Int(UInt32.max) {
-            keepBySortReplay(p0..<p1, order: order, of: values)
+            keepBySortReplay(p0..<p1, order: order, routine: routine, of: values)
         } else {
             applyThresholds(values, keyLo: keyLo, keyHi: keyHi)
         }
@@ -68,13 +78,20 @@ public enum MagnitudeRankMask {
     }
 
     /// Replays PyTorch's CPU sort to decide the kept elements exactly.
-    static func keepBySortReplay(_ positions: Range<Int>, order: Order, of v: UnsafeMutableBufferPointer<Float>) {
+    static func keepBySortReplay(_ positions: Range<Int>, order: Order, routine: Routine, of v: UnsafeMutableBufferPointer<Float>) {
         let n = v.count
         var packed = [UInt64](repeating: 0, count: n)
         var kept = [Bool](repeating: false, count: n)
         packed.withUnsafeMutableBufferPointer { p in
             pack(UnsafeBufferPointer(v), descending: order == .descending, into: p)
-            IntrosortSelection.select(p, boundaries: [positions.lowerBound, positions.upperBound])
+            switch routine {
+            case .sort:
+                IntrosortSelection.select(p, boundaries: [positions.lowerBound, positions.upperBound])
+            case .topK:
+                precondition(positions.lowerBound == 0, "topK keeps a prefix")
+                let k = positions.upperBound
+                if k * 64 <= n { IntrosortSelection.partialSortSelect(p, k: k) } else { IntrosortSelection.nthElement(p, nth: k - 1) }
+            }
             kept.withUnsafeMutableBufferPointer { k in
                 for j in positions { k[Int(p[j] & 0xFFFF_FFFF)] = true }
             }

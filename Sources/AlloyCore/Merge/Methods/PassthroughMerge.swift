@@ -10,7 +10,7 @@ public struct PassthroughMerge: BlockwiseMergeMethod {
     public func validate(models: Int, hasBase: Bool) throws {
         let count = models + (hasBase ? 1 : 0)
         guard count == 1 else {
-            throw AlloyError.config("slices", "passthrough takes exactly one source per slice, got \(count)",
+            throw AlloyError.config("merge_method", "passthrough copies one model's tensors, but \(count) models are given",
                                     hint: "give each slice a single source, or use linear to average models")
         }
     }

@@ -118,13 +118,13 @@ public struct TaskArithmeticFamily: MergeMethod {
         return Tensor(shape: base.shape, values: mixed.delta)
     }
 
-    /// `x − b`, rounded to the working precision.
+    /// `x − b` with `x` first cast to the working (base) dtype, rounded to the working precision.
     @inline(never) static func taskVector(_ x: [Float], _ b: [Float], precision: WorkingPrecision) -> [Float] {
         var d = [Float](repeating: 0, count: b.count)
         x.withUnsafeBufferPointer { x in
             b.withUnsafeBufferPointer { b in
                 d.withUnsafeMutableBufferPointer { d in
-                    for i in 0..<d.count { d[i] = x[i] - b[i] }
+                    for i in 0..<d.count { d[i] = precision.round(x[i]) - b[i] }
                     precision.round(d)
                 }
             }

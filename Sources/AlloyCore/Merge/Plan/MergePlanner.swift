@@ -31,14 +31,14 @@ public struct MergePlanner: Sendable {
 
     public func plan(_ config: MergeConfiguration) throws -> MergePlan {
         let method = try MergeMethodRegistry.method(named: config.mergeMethod)
-        try checkParameterNames(config, method)
+        var warnings: [String] = []
+        try checkParameterNames(config, method, warnings: &warnings)
         let references = config.referencedModels
         let models = try references.map { try ModelSourceFactory.open($0, hooks: hooks) }
         func index(_ r: ModelReference) -> Int { references.firstIndex(of: r)! }
         try checkArchitectures(models)
         let donor = config.baseModel.map(index) ?? 0
 
-        var warnings: [String] = []
         let slices = try buildSlices(config, models: models, index: index)
         for slice in slices { try validateCounts(slice, method: method, models: models, config: config) }
 
@@ -103,7 +103,9 @@ public struct MergePlanner: Sendable {
 
         var outputConfig = models[donor].config
         if let key = outputConfig.layerCountKey { outputConfig.set(key, .int(outputLayer)) }
-        if let dtype = config.outDType ?? config.dtype { outputConfig.set(outputConfig.dtypeKey, .string(dtype.torchName)) }
+        if let dtype = config.outDType ?? config.dtype {
+            for key in outputConfig.dtypeKeys { outputConfig.set(key, .string(dtype.torchName)) }
+        }
         if let vocabSize {
             outputConfig.set(outputConfig.json["vocab_size"] == nil && outputConfig.json["text_config"]?["vocab_size"] != nil
                              ? "text_config.vocab_size" : "vocab_size", .int(vocabSize))
@@ -121,10 +123,19 @@ public struct MergePlanner: Sendable {
         return out
     }
 
-    /// Rejects parameter names the method does not read (mergekit ignores them silently).
-    func checkParameterNames(_ config: MergeConfiguration, _ method: any MergeMethod) throws {
+    /// Every parameter name some mergekit method reads.
+    static let knownParameterNames: Set<String> = [
+        "weight", "density", "gamma", "epsilon", "lambda", "normalize", "rescale", "int8_mask", "t",
+        "nuslerp_row_wise", "nuslerp_flatten", "normalize_weights", "eps", "max_iter", "tol", "filter_wise",
+        "select_topk", "r", "alpha", "scale",
+    ]
+
+    /// Rejects parameter names no method reads (typos, which mergekit ignores silently); names
+    /// another method reads, and global parameters given per model, are ignored as mergekit
+    /// ignores them, with a warning.
+    func checkParameterNames(_ config: MergeConfiguration, _ method: any MergeMethod, warnings: inout [String]) throws {
         let known = Set(method.globalParameters.map(\.name) + method.tensorParameters.map(\.name))
-        let globalOnly = Set(method.globalParameters.map(\.name))
+        let globalOnly = Set(method.globalParameters.map(\.name)).subtracting(method.tensorParameters.map(\.name))
         var places: [(String, ParameterSettings, Bool)] = [("parameters", config.parameters, false)]
         for (i, m) in (config.models ?? []).enumerated() { places.append(("models[\(i)].parameters", m.parameters, true)) }
         for (i, s) in (config.slices ?? []).enumerated() {
@@ -135,13 +146,16 @@ public struct MergePlanner: Sendable {
         for (key, settings, perModel) in places {
             for name in settings.names {
                 if !known.contains(name) {
-                    let guess = YAMLNode.closest(name, in: Array(known)).map { "did you mean \($0)? " } ?? ""
+                    if MergePlanner.knownParameterNames.contains(name) {
+                        warnings.append("\(key).\(name): \(method.name) does not use \(name); ignored")
+                        continue
+                    }
+                    let guess = YAMLNode.closest(name, in: Array(known.union(MergePlanner.knownParameterNames))).map { "did you mean \($0)? " } ?? ""
                     throw AlloyError(.config, code: "unknown_parameter", "\(key).\(name): \(method.name) has no parameter \"\(name)\"",
                                      hint: "\(guess)\(known.isEmpty ? "\(method.name) takes no parameters" : "its parameters: \(list)")")
                 }
                 if perModel && globalOnly.contains(name) {
-                    throw AlloyError(.config, code: "misplaced_parameter", "\(key).\(name): \(name) applies to the whole merge, not to one model",
-                                     hint: "move it to the top-level parameters: (or a slice's parameters:)")
+                    warnings.append("\(key).\(name): \(name) applies to the whole merge, not to one model; ignored here (set it under the top-level parameters:)")
                 }
             }
         }

@@ -66,10 +66,15 @@ struct TensorContext {
 
         let shape = try reconcileShapes(name: name, inputs: &inputs, isEmbedding: isEmbedding, warnings: &warnings)
         let floats = inputs.allSatisfy { $0.dtype.isFloatingPoint }
-        let working = config.dtype ?? TensorContext.promote(inputs.map(\.dtype))
+        var working = config.dtype ?? TensorContext.promote(inputs.map(\.dtype))
         var result = working
         if config.dtype == nil, MergeMethodRegistry.resultDType(method.name) == .base, let b = inputs.first(where: \.isBase) {
             result = b.dtype
+            // The task-vector methods cast every model to the base's dtype and compute in it.
+            if MergeMethodRegistry.shapePolicy(method.name) == .baseShape { working = b.dtype }
+        }
+        if let promoted = method.promotedResultDType, promoted.bitWidth > result.bitWidth {
+            result = promoted // ramplus_tl and arcee_fusion compute their result in float32
         }
         var output = config.outDType ?? result
         var copiesRaw = false
