@@ -87,7 +87,7 @@ public struct TransplantVocabulary: Sendable {
         guard isByteLevel else { return literal }
         var bytes: [UInt8] = []
         for scalar in literal.unicodeScalars {
-            guard let b = ByteLevelAlphabet.byte(for: scalar) else { return literal }
+            guard let b = ByteLevelAlphabet.scalarToByte[scalar.value] else { return literal }
             bytes.append(b)
         }
         return String(validating: bytes, as: UTF8.self) ?? literal
