@@ -5,7 +5,8 @@ import ArgumentParser
 /// `merge-tokenizer`: not built yet; its issue describes what it will do.
 @main
 struct MergeTokenizerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "merge-tokenizer", abstract: "Not implemented yet.")
+    static let configuration = CommandConfiguration(commandName: "merge-tokenizer", abstract: "Not implemented yet.",
+                                                    subcommands: [TransplantCommand.self])
 
     static func main() {
         ToolRunner.prepare(toolName: "merge-tokenizer")
