@@ -7,7 +7,8 @@
 struct CommonInterpolation: TokenApproximator {
     let context: ApproximationContext
     let donorLandmarks: EmbeddingMatrix
-    let modelLandmarks: EmbeddingMatrix
+    /// Row of the model's matrix for each landmark.
+    let modelRows: [Int]
     /// Squared norms of the donor landmarks.
     let landmarkNorms: [Float]
 
@@ -15,7 +16,7 @@ struct CommonInterpolation: TokenApproximator {
         try context.requireShared(atLeast: context.options.k, for: .commonInterpolation)
         self.context = context
         donorLandmarks = context.sharedDonorRows()
-        modelLandmarks = context.sharedModelRows()
+        modelRows = context.shared.map(\.modelID)
         landmarkNorms = CommonInterpolation.squaredNorms(donorLandmarks)
     }
 
@@ -25,7 +26,7 @@ struct CommonInterpolation: TokenApproximator {
         let cosine = context.options.cosineSimilarity
         let dots = y.multiplied(by: donorLandmarks, transposeOther: true)  // B × N
         let targetNorms = CommonInterpolation.squaredNorms(y)
-        let outCols = modelLandmarks.cols
+        let model = context.model, outCols = model.cols
         var values = [Float](repeating: 0, count: targets.count * outCols)
         try values.withUnsafeMutableBufferPointer { buffer in
             let rows = UncheckedSendable(buffer.baseAddress!)
@@ -43,9 +44,9 @@ struct CommonInterpolation: TokenApproximator {
                 }
                 let nearest = Array(distances.indices.sorted { (distances[$0], $0) < (distances[$1], $1) }.prefix(k))
                 let weights = try weigh(target: y.row(b), neighbours: nearest, distances: nearest.map { distances[$0] }, d: d)
-                modelLandmarks.values.withUnsafeBufferPointer { src in
+                model.values.withUnsafeBufferPointer { src in
                     for (j, index) in nearest.enumerated() {
-                        addScaled(rows.value + b * outCols, weights[j], src.baseAddress! + index * outCols, outCols)
+                        addScaled(rows.value + b * outCols, weights[j], src.baseAddress! + modelRows[index] * outCols, outCols)
                     }
                 }
             }

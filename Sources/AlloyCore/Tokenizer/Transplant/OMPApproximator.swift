@@ -4,18 +4,19 @@
 struct OMPApproximator: TokenApproximator {
     let context: ApproximationContext
     let donorLandmarks: EmbeddingMatrix
-    let modelLandmarks: EmbeddingMatrix
+    /// Row of the model's matrix for each landmark.
+    let modelRows: [Int]
 
     init(_ context: ApproximationContext) throws {
         try context.requireShared(atLeast: context.options.k, for: .omp)
         self.context = context
         donorLandmarks = context.sharedDonorRows()
-        modelLandmarks = context.sharedModelRows()
+        modelRows = context.shared.map(\.modelID)
     }
 
     func approximate(_ targets: [Int]) throws -> EmbeddingMatrix {
         let selection = try OrthogonalMatchingPursuit.select(targets: context.donor.gathering(targets), atoms: donorLandmarks,
                                                              k: context.options.k, threads: context.options.threads)
-        return selection.combine(modelLandmarks)
+        return selection.combine(context.model, mapping: modelRows)
     }
 }

@@ -131,6 +131,12 @@ extension OrthogonalMatchingPursuit.Selection {
     /// `Σ_j c_j · rows[indices_j]` for every target: the selection applied to another
     /// space whose rows correspond one to one with the atoms.
     public func combine(_ rows: EmbeddingMatrix) -> EmbeddingMatrix {
+        combine(rows, mapping: nil)
+    }
+
+    /// As `combine(_:)`, where atom `i` is row `mapping[i]` of `rows` (so the atoms'
+    /// rows need not be gathered into a matrix of their own).
+    public func combine(_ rows: EmbeddingMatrix, mapping: [Int]?) -> EmbeddingMatrix {
         let b = k == 0 ? 0 : indices.count / k
         var out = EmbeddingMatrix(zeros: b, rows.cols)
         let cols = rows.cols
@@ -138,7 +144,7 @@ extension OrthogonalMatchingPursuit.Selection {
             rows.values.withUnsafeBufferPointer { src in
                 for t in 0..<b {
                     for j in 0..<k {
-                        addScaled(dst.baseAddress! + t * cols, coefficients[t * k + j], src.baseAddress! + indices[t * k + j] * cols, cols)
+                        addScaled(dst.baseAddress! + t * cols, coefficients[t * k + j], src.baseAddress! + (mapping?[indices[t * k + j]] ?? indices[t * k + j]) * cols, cols)
                     }
                 }
             }
