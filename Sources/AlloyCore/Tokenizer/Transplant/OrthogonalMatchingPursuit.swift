@@ -2,6 +2,7 @@
 /// greedily (largest |⟨residual, atom⟩|, atoms not normalized) and the least-squares
 /// coefficients on them, kept through an incremental QR (classical Gram–Schmidt,
 /// re-orthogonalized by a full QR every 256 atoms), as mergekit's `batch_omp` does.
+/// An atom already in the span of the chosen ones gets coefficient 0.
 public enum OrthogonalMatchingPursuit {
     /// The selection for a batch of targets: `indices[b*k + j]` is target b's j-th atom
     /// and `coefficients[b*k + j]` its weight.
@@ -92,10 +93,19 @@ public enum OrthogonalMatchingPursuit {
             addScaled(v, -projections[j], q + j * d, d)
             r[j * k + t] = projections[j]
         }
-        let norm = max(dotProduct(v, v, d).squareRoot(), eps)
+        let atomNorm = dotProduct(atom, atom, d).squareRoot()
+        let norm = dotProduct(v, v, d).squareRoot()
+        if t > 0, norm <= 1e-5 * atomNorm {
+            // The atom lies in the span of those already chosen (possible once k reaches the
+            // rank of the atoms): it adds no direction and gets coefficient 0, where a plain
+            // Gram–Schmidt step would divide rounding noise by eps.
+            for i in 0..<d { v[i] = 0 }
+            r[t * k + t] = 1
+            return
+        }
         // mergekit keeps the unclamped norm on R's diagonal for the first atom.
-        r[t * k + t] = t == 0 ? dotProduct(atom, atom, d).squareRoot() : norm
-        let inv = 1 / norm
+        r[t * k + t] = t == 0 ? atomNorm : max(norm, eps)
+        let inv = 1 / max(norm, eps)
         for i in 0..<d { v[i] *= inv }
     }
 
