@@ -142,3 +142,40 @@ private func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(Magikarp.quantileOf([4, 1, 3, 2], 0.01) == 1.03)
     }
 }
+
+@Suite struct EmbeddingRebuildTests {
+    func rebuild(batchSize: Int, seed: UInt64, method: ApproximationMethod = .randn, noise: Float? = nil,
+                 scale: Float? = nil, junk: [Int] = []) throws -> EmbeddingMatrix {
+        let model = randomMatrix(6, 4, seed: 20)
+        let donor = randomMatrix(10, 3, seed: 21)
+        var options = TransplantOptions()
+        options.method = method
+        options.batchSize = batchSize
+        options.seed = seed
+        options.newVocabNoise = noise
+        options.newVocabScale = scale
+        let alignment = VocabularyAlignment(copies: (0..<4).map { .init(donorID: $0, modelID: $0 + 2, match: .exact) },
+                                            unmatched: Array(4..<10), rowCount: 10)
+        let context = ApproximationContext(tensorName: "embed", model: model, donor: donor, shared: alignment.shared,
+                                           isLMHead: false, options: options)
+        return try EmbeddingRebuild.build(context, alignment: alignment, junk: junk).0
+    }
+
+    @Test func randomRowsDependOnlyOnTheSeedNotTheBatching() throws {
+        let a = try rebuild(batchSize: 4, seed: 7), b = try rebuild(batchSize: 0, seed: 7), c = try rebuild(batchSize: 1, seed: 8)
+        #expect(a == b)
+        #expect(a.values[16..<40] != c.values[16..<40])
+        #expect(a.row(0) == randomMatrix(6, 4, seed: 20).row(2))  // copies are untouched
+        #expect(a.row(0) == c.row(0))
+    }
+
+    @Test func noiseScaleAndJunk() throws {
+        let plain = try rebuild(batchSize: 0, seed: 1, method: .mean)
+        let scaled = try rebuild(batchSize: 0, seed: 1, method: .mean, scale: 2)
+        let noisy = try rebuild(batchSize: 2, seed: 1, method: .mean, noise: 0.5, junk: [1, 5])
+        #expect(scaled.row(6) == plain.row(6).map { $0 * 2 })
+        #expect(noisy.row(6) != plain.row(6))
+        #expect(noisy.row(1) == [0, 0, 0, 0] && noisy.row(5) == [0, 0, 0, 0])
+        #expect(noisy == (try rebuild(batchSize: 3, seed: 1, method: .mean, noise: 0.5, junk: [1, 5])))
+    }
+}

@@ -42,7 +42,7 @@ struct CommonInterpolation: TokenApproximator {
                         distances[i] = max(targetNorms[b] + landmarkNorms[i] - 2 * dot, 0).squareRoot()
                     }
                 }
-                let nearest = Array(distances.indices.sorted { (distances[$0], $0) < (distances[$1], $1) }.prefix(k))
+                let nearest = distances.withUnsafeBufferPointer { CommonInterpolation.smallest(k, of: $0) }
                 let weights = try weigh(target: y.row(b), neighbours: nearest, distances: nearest.map { distances[$0] }, d: d)
                 model.values.withUnsafeBufferPointer { src in
                     for (j, index) in nearest.enumerated() {
@@ -85,6 +85,22 @@ struct CommonInterpolation: TokenApproximator {
             rhs[k] = 1
             return Array(try LeastSquares.solve(a, rows: k + 1, cols: k + 1, rhs).prefix(k))
         }
+    }
+
+    /// Indices of the `k` smallest values, ascending (ties: lower index first).
+    @inline(never)
+    static func smallest(_ k: Int, of values: UnsafeBufferPointer<Float>) -> [Int] {
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        for i in 0..<values.count {
+            let v = values[i]
+            if best.count == k, let last = best.last, !(v < values[last]) { continue }
+            var position = best.count
+            while position > 0, v < values[best[position - 1]] { position -= 1 }
+            best.insert(i, at: position)
+            if best.count > k { best.removeLast() }
+        }
+        return best
     }
 
     static func squaredNorms(_ m: EmbeddingMatrix) -> [Float] {

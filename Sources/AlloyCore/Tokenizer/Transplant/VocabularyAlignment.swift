@@ -55,6 +55,14 @@ public struct VocabularyAlignment: Sendable {
         self.shared = shared
     }
 
+    /// An alignment given directly (tests, callers with their own matching).
+    public init(copies: [Copy], unmatched: [Int], rowCount: Int, shared: [(donorID: Int, modelID: Int)]? = nil) {
+        self.copies = copies
+        self.unmatched = unmatched
+        self.rowCount = rowCount
+        self.shared = shared ?? copies.filter { $0.match == .exact }.map { ($0.donorID, $0.modelID) }
+    }
+
     /// Number of copies made by `match`.
     public func count(_ match: Match) -> Int { copies.reduce(0) { $0 + ($1.match == match ? 1 : 0) } }
 
