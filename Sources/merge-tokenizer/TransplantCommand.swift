@@ -26,8 +26,7 @@ struct TransplantCommand: ParsableCommand {
             Options are spelled as mergekit-tokensurgeon spells them. Differences from mergekit 0.1.5: \
             --prefix-match/--byte-match embed|lm_head apply to the matrix they name (mergekit swaps \
             them); stb and mp_rope work; landmark_pca applies the Procrustes rotation in the right \
-            direction; subword weighted_mean weighs the last piece most for the input embedding; \
-            random draws are reproducible per tensor and token with --random-seed.
+            direction; random draws are reproducible per tensor and token with --random-seed.
 
             EXAMPLES:
               merge-tokenizer transplant ./llama ./qwen ./llama-qwen-vocab

@@ -126,12 +126,13 @@ private func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(norm(out) > 0.3 * norm(y))
     }
 
-    @Test func subwordWeightsFavourTheLastPieceForTheEmbeddingAndTheFirstForTheHead() {
+    @Test func subwordWeightsFollowMergekit() {
         let m = EmbeddingMatrix(rows: 3, cols: 1, values: [1, 10, 100])
         let embed = SubwordApproximator.combine([0, 1, 2], in: m, method: .weightedMean, isLMHead: false)
         let head = SubwordApproximator.combine([0, 1, 2], in: m, method: .weightedMean, isLMHead: true)
-        #expect(abs(embed[0] - (1 + 20 + 300) / 6) < 1e-4)
-        #expect(abs(head[0] - (3 + 20 + 100) / 6) < 1e-4)
+        // weighted_mean: first piece weighs most for the embedding, last for the head (mergekit's numbers).
+        #expect(abs(embed[0] - (3 + 20 + 100) / 6) < 1e-4)
+        #expect(abs(head[0] - (1 + 20 + 300) / 6) < 1e-4)
         #expect(SubwordApproximator.combine([0, 2], in: m, method: .firstLast, isLMHead: false) == [100])
         #expect(SubwordApproximator.combine([0, 2], in: m, method: .firstLast, isLMHead: true) == [1])
         #expect(SubwordApproximator.combine([], in: m, method: .mean, isLMHead: true) == [0])

@@ -1,14 +1,12 @@
 /// `subword`: the new token's text is tokenized with the model's original tokenizer
 /// (no special tokens) and the pieces' model rows are combined by `--subword-method`:
 /// - `mean`, `sum` of the pieces;
-/// - `weighted_mean` with linear weights, the last piece weighing most for the input
-///   embedding and the first piece for the LM head;
+/// - `weighted_mean` with linear weights 1…n, reversed for the input embedding: the
+///   first piece weighs most there and the last piece for the LM head (the numbers
+///   mergekit computes; its source comment states the opposite intent);
 /// - `first_last`: the last piece for the input embedding, the first for the LM head.
 /// A text that tokenizes to nothing gets a zero row.
-///
-/// Difference from mergekit: its `weighted_mean` code reverses the weights for the
-/// input embedding, so the *first* piece weighs most there, contradicting its own
-/// comment and `first_last`; here the last piece weighs most for the input embedding.
+
 struct SubwordApproximator: TokenApproximator {
     let context: ApproximationContext
     let encode: @Sendable (String) throws -> [Int]
@@ -43,7 +41,7 @@ struct SubwordApproximator: TokenApproximator {
         case .sum: weights = [Float](repeating: 1, count: pieces.count)
         case .weightedMean:
             weights = (1...pieces.count).map(Float.init)
-            if isLMHead { weights.reverse() }
+            if !isLMHead { weights.reverse() }
             weights = weights.map { $0 * 2 / Float(pieces.count * (pieces.count + 1)) }
         case .firstLast:
             weights = [Float](repeating: 0, count: pieces.count)
