@@ -48,7 +48,7 @@ struct TransplantCommand: ParsableCommand {
     @Argument(help: "Output directory (written atomically).")
     var outDir: String
 
-    @Option(name: [.customShort("k"), .customLong("k")], help: "Atoms (omp, stb, mp_rope) or neighbours (common_interpolation).")
+    @Option(name: [.customShort("k"), .customLong("k")], help: ArgumentHelp("Atoms (omp, stb, mp_rope) or neighbours (common_interpolation).", valueName: "n"))
     var k = 64
 
     @Flag(name: [.customShort("c"), .customLong("cosine-similarity")], help: "common_interpolation: cosine distance instead of Euclidean.")
@@ -58,35 +58,35 @@ struct TransplantCommand: ParsableCommand {
     var noCosineSimilarity = false
 
     @Option(name: [.customShort("a"), .customLong("approximation-method")],
-            help: "How to make rows for new tokens: \(ApproximationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+            help: "How to make rows for tokens the model lacks.")
     var approximationMethod: ApproximationMethod = .omp
 
     @Option(name: [.customShort("w"), .customLong("weight-scheme")],
-            help: "common_interpolation weights: \(WeightScheme.allCases.map(\.rawValue).joined(separator: ", ")).")
+            help: "How common_interpolation weighs the neighbours.")
     var weightScheme: WeightScheme = .distanceProportional
 
     @Option(name: [.customShort("s"), .customLong("subword-method")],
-            help: "subword: how pieces combine: \(SubwordMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+            help: "How subword combines the pieces.")
     var subwordMethod: SubwordMethod = .mean
 
     @Option(name: .customLong("batch-size"), help: "New tokens approximated per batch (≤ 0: all at once).")
     var batchSize = 512
 
     @Option(name: [.customLong("pm", withSingleDash: true), .customLong("prefix-match")],
-            help: "Give unmatched tokens the row of their longest known prefix: no, yes, embed, lm_head.")
+            help: ArgumentHelp("Give unmatched tokens the row of their longest known prefix (both matrices, or only embed / lm_head).", valueName: "scope"))
     var prefixMatch: MatchScope = .no
 
     @Option(name: [.customLong("bm", withSingleDash: true), .customLong("byte-match")],
-            help: "Match one-byte characters with <0xNN> byte tokens: no, yes, embed, lm_head.")
+            help: ArgumentHelp("Match one-byte characters with <0xNN> byte tokens and back.", valueName: "scope"))
     var byteMatch: MatchScope = .no
 
     @Flag(inversion: .prefixedNo, help: "Drop under-trained tokens (Magikarp) from the shared set; zero donor tokens under-trained in both.")
     var magikarp = false
 
-    @Option(name: [.customLong("nvn", withSingleDash: true), .customLong("new-vocab-noise")], help: "Add N(0, σ²) noise to approximated rows.")
+    @Option(name: [.customLong("nvn", withSingleDash: true), .customLong("new-vocab-noise")], help: ArgumentHelp("Add N(0, σ²) noise to approximated rows.", valueName: "sigma"))
     var newVocabNoise: Float?
 
-    @Option(name: [.customLong("nvs", withSingleDash: true), .customLong("new-vocab-scale")], help: "Scale approximated rows by this factor.")
+    @Option(name: [.customLong("nvs", withSingleDash: true), .customLong("new-vocab-scale")], help: ArgumentHelp("Scale approximated rows by this factor.", valueName: "factor"))
     var newVocabScale: Float?
 
     @Option(name: .customLong("random-seed"), help: "Seed for randn, john_hewitt and --new-vocab-noise (reproducible runs).")
