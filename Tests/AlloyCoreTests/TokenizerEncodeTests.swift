@@ -67,4 +67,13 @@ import Testing
         #expect(strings.encode(text) == original.encode(text))
         #expect(original.encode(text).count < text.utf8.count)
     }
+
+    @Test func unigramScoresAreReadLikeSerdeJSON() {
+        // serde_json (as tokenizers uses it) reads this one ulp below the correctly rounded value.
+        #expect(SerdeFloat.parse("-3.8208210468292236") == -3.820821046829224)
+        #expect(Double("-3.8208210468292236") != -3.820821046829224)
+        #expect(SerdeFloat.parse("-4.555537700653076") == Double("-4.555537700653076"))
+        #expect(SerdeFloat.parse("1e-3") == 0.001 && SerdeFloat.parse("12") == 12 && SerdeFloat.parse("-0.0") == 0)
+        #expect(SerdeFloat.parse("abc") == nil)
+    }
 }

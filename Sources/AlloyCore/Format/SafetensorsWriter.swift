@@ -17,6 +17,8 @@ public final class SafetensorsWriter: @unchecked Sendable {
     let offsets: [String: (spec: TensorSpec, begin: Int)]
     private let lock = NSLock()
     private var written = Set<String>()
+    /// Bytes received so far of tensors written in parts.
+    private var partial: [String: Int] = [:]
     private var closed = false
 
     /// Creates `path` (truncating it) and writes its header.
@@ -103,6 +105,34 @@ public final class SafetensorsWriter: @unchecked Sendable {
         let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<entry.spec.byteCount])
         values.withUnsafeBufferPointer { ElementCodec.encode($0, dtype: dtype, into: target) }
         try write(name, bytes: UnsafeRawBufferPointer(target))
+    }
+
+    /// Encodes `values` and writes them as elements `elementOffset ..< elementOffset + values.count`
+    /// of tensor `name`, so a large tensor can be produced block by block. The tensor
+    /// counts as written once all of its bytes have arrived.
+    public func write(_ name: String, elementOffset: Int, values: UnsafeBufferPointer<Float>) throws {
+        guard let entry = offsets[name] else {
+            throw AlloyError(.invalidData, code: "unexpected_tensor", "\(path): tensor \"\(name)\" was not planned for this file")
+        }
+        let dtype = entry.spec.dtype
+        guard dtype.isEncodable, dtype.bitWidth % 8 == 0 else {
+            throw AlloyError(.unsupported, code: "unsupported_dtype", "\(path): cannot write \(dtype.rawValue) tensors from floats")
+        }
+        guard elementOffset >= 0, elementOffset + values.count <= entry.spec.elementCount else {
+            throw AlloyError(.mismatch, code: "size_mismatch",
+                             "\(path): elements \(elementOffset)..<\(elementOffset + values.count) lie outside tensor \"\(name)\" (\(entry.spec.elementCount) elements)")
+        }
+        let width = dtype.bitWidth / 8
+        let count = values.count * width
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+        ElementCodec.encode(values, dtype: dtype, into: target)
+        try writeAll(UnsafeRawBufferPointer(target), at: dataStart + entry.begin + elementOffset * width)
+        lock.lock()
+        partial[name, default: 0] += count
+        if partial[name]! >= entry.spec.byteCount { written.insert(name); partial[name] = nil }
+        lock.unlock()
     }
 
     /// Checks every tensor was written and closes the file.

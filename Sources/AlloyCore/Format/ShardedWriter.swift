@@ -64,6 +64,11 @@ public final class ShardedWriter: @unchecked Sendable {
         try writer(for: name).write(name, values: values)
     }
 
+    /// Writes elements `elementOffset ..< elementOffset + values.count` of tensor `name` (a block of a large tensor).
+    public func write(_ name: String, elementOffset: Int, values: UnsafeBufferPointer<Float>) throws {
+        try writer(for: name).write(name, elementOffset: elementOffset, values: values)
+    }
+
     /// Writes tensor `name` from raw bytes in its planned dtype.
     public func write(_ name: String, bytes: UnsafeRawBufferPointer) throws {
         try writer(for: name).write(name, bytes: bytes)

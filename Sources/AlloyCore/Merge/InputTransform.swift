@@ -6,4 +6,11 @@ public protocol InputTransform: Sendable {
     func applies(to name: String) -> Bool
     /// Rewrites the inputs of one tensor. `base` and `models` are as in `MergeRequest`.
     func transform(_ name: String, base: MergeInput?, models: [MergeInput]) throws -> (base: MergeInput?, models: [MergeInput])
+    /// The shape `model`'s input for tensor `name` has after `transform` (planned before
+    /// any data is read). The default keeps the shape.
+    func transformedShape(_ name: String, model: String, shape: [Int]) -> [Int]
+}
+
+extension InputTransform {
+    public func transformedShape(_ name: String, model: String, shape: [Int]) -> [Int] { shape }
 }

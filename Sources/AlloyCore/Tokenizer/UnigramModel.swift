@@ -15,7 +15,7 @@ struct UnigramModel: Sendable {
         var vocab: [[UInt8]: Int] = [:]
         var trie = ByteTrie()
         for (i, entry) in list.enumerated() {
-            guard let tok = entry[0]?.stringValue, let score = entry[1]?.doubleValue else {
+            guard let tok = entry[0]?.stringValue, case .number(let text)? = entry[1], let score = SerdeFloat.parse(text) else {
                 throw AlloyError.tokenizer(file, "Unigram vocab entry #\(i) is not [token, score]")
             }
             pieces.append((tok.bytes, score))

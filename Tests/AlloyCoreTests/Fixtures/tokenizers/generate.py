@@ -2,7 +2,7 @@
 """Builds small tokenizers with Hugging Face `tokenizers` and records the ids it
 gives for a set of test strings, so the Swift encoder can be checked against it.
 
-Run from this folder:  python3 generate.py   (needs `pip install tokenizers`)
+Run from this folder:  python3 generate.py   (needs `pip install tokenizers sentencepiece protobuf`)
 Writes <name>/tokenizer.json and <name>/expected.json for every case below, and
 expected.json for the shared fixture models listed in FIXTURE_MODELS.
 """
@@ -31,6 +31,7 @@ STRINGS = [
     "lowerCASE Mixed", "tokenization merges vocabulary", "a" * 50, "ab" * 40 + " " + "z" * 30,
     "\u00e9\u0301\u0327", "zero\u200bwidth", "\u3000ideographic space", "x\u2028y\u2029z",
     "[CLS] should not be special", "[MASK] is special", "snake_case_identifier and CamelCaseIdentifier",
+    "ＡＢＣ ａｂｃ ﬁne ① AAAA e\u0301te nai\u0308ve x\u3000y", "AAA e\u0301\u0301 \uff21\u0301",
 ]
 
 
@@ -201,11 +202,40 @@ def roberta():
     return tok
 
 
+def precompiled_unigram():
+    """A SentencePiece model with custom normalization rules, as a tokenizer.json Unigram with a Precompiled normalizer."""
+    import tempfile
+    import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2 as pb
+    with tempfile.TemporaryDirectory() as d:
+        rules = os.path.join(d, "rules.tsv")
+        with open(rules, "w", encoding="utf-8") as f:
+            # source code points (hex, space separated) TAB target code points
+            for src, dst in [("FF21", "41"), ("FF41", "61"), ("FB01", "66 69"), ("2460", "31"), ("3000", "20"),
+                             ("65 301", "E9"), ("69 308", "EF"), ("2028", "20"), ("41 41 41", "61")]:
+                f.write(f"{src}\t{dst}\n")
+        text = os.path.join(d, "corpus.txt")
+        with open(text, "w", encoding="utf-8") as f:
+            f.write("\n".join(corpus()))
+        spm.SentencePieceTrainer.train(input=text, model_prefix=os.path.join(d, "sp"), vocab_size=160, model_type="unigram", hard_vocab_limit=False,
+                                       normalization_rule_tsv=rules, character_coverage=0.98, minloglevel=2)
+        proto = pb.ModelProto()
+        proto.ParseFromString(open(os.path.join(d, "sp.model"), "rb").read())
+    vocab = [(p.piece, p.score) for p in proto.pieces]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=proto.trainer_spec.unk_id, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([normalizers.Precompiled(proto.normalizer_spec.precompiled_charsmap),
+                                           normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace()])
+    tok.decoder = decoders.Metaspace()
+    return tok
+
+
 CASES = {
     "byte-level-llama3": byte_level_llama3, "byte-level-gpt2": gpt2_byte_level,
     "sentencepiece-bpe": sentencepiece_bpe, "metaspace-bpe": metaspace_bpe, "unigram": unigram,
     "unigram-byte-fallback": unigram_byte_fallback, "wordpiece-bert": wordpiece_bert,
     "wordlevel-splits": wordlevel_splits, "split-behaviours": split_behaviours, "roberta": roberta,
+    "precompiled-unigram": precompiled_unigram,
 }
 
 if __name__ == "__main__":
