@@ -189,5 +189,19 @@ struct MergekitCompatibilityOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: .hidden) var multiGpu = false
     @Flag(inversion: .prefixedNo, help: .hidden) var cloneTensors = false
     @Flag(inversion: .prefixedNo, help: .hidden) var asyncWrite = false
+    @Flag(inversion: .prefixedNo, help: .hidden) var copyTokenizer = true
+    @Flag(inversion: .prefixedNo, help: .hidden) var writeModelCard = true
+    @Flag(inversion: .prefixedNo, help: .hidden) var safeSerialization = true
+    @Flag(inversion: .prefixedNo, help: .hidden) var allowCrimes = false
+    @Flag(name: .customLong("gpu-rich"), help: .hidden) var gpuRich = false
     @Option(name: .customLong("transformers-cache"), help: .hidden) var transformersCache: String?
+    @Option(name: .customLong("lora-merge-cache"), help: .hidden) var loraMergeCache: String?
+    @Option(name: .customLong("lora-merge-dtype"), help: .hidden) var loraMergeDtype: String?
+    @Option(name: .customLong("write-threads"), help: .hidden) var writeThreads: Int?
+
+    func validate() throws {
+        if !safeSerialization {
+            throw ValidationError("--no-safe-serialization: Alloy writes safetensors only")
+        }
+    }
 }
