@@ -23,7 +23,7 @@ struct MergeTokenizerCommand: ParsableCommand {
         """,
         subcommands: [
             MergeCommand.self,
-            // TransplantCommand.self,  // ← branch `surgeon`: Sources/merge-tokenizer/TransplantCommand.swift adds this entry
+            TransplantCommand.self,
         ],
         defaultSubcommand: MergeCommand.self)
 
