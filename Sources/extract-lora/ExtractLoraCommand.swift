@@ -77,10 +77,10 @@ struct ExtractLoraCommand: ParsableCommand {
     var svdMethod = "auto"
 
     @Option(help: "Randomized SVD: power iterations.")
-    var powerIterations = 4
+    var powerIterations = 8
 
     @Option(help: "Randomized SVD: extra columns beyond the rank.")
-    var oversample = 16
+    var oversample = 32
 
     @Option(help: "Seed of the randomized SVD.")
     var randomSeed: UInt64 = 0

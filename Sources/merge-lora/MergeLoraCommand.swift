@@ -69,7 +69,7 @@ struct MergeLoraCommand: ParsableCommand {
     var randomSeed: UInt64 = 0
 
     @Option(help: "SVD algorithm for dense deltas: auto (randomized for large matrices), full (LAPACK sgesdd), randomized.")
-    var svdMethod = "full"
+    var svdMethod = "auto"
 
     @Option(help: "Dtype of the merged factors (PEFT writes float32).")
     var dtype = "float32"
@@ -125,8 +125,8 @@ struct MergeLoraCommand: ParsableCommand {
                 return a
             }
             let strategy: TruncatedSVD.Strategy = switch svdMethod {
-            case "randomized": .randomized(oversampling: 16, powerIterations: 4)
-            case "auto": .auto(oversampling: 16, powerIterations: 4)
+            case "randomized": .randomized(oversampling: 32, powerIterations: 8)
+            case "auto": .auto(oversampling: 32, powerIterations: 8)
             default: .full
             }
             let options = AdapterMergeOptions(

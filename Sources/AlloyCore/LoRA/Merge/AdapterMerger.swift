@@ -276,6 +276,8 @@ public final class AdapterMerger: @unchecked Sendable {
         }
         let config = try mergedConfig()
         let writer = try AdapterWriter(path: path, tensors: allSpecs)
+        // Parallelism is across modules; BLAS threads inside each would oversubscribe the cores.
+        if threads > 1 { BLASRuntime.setThreads(1) }
         try Parallel.forEach(pairs.count, threads: threads) { i in
             let (p, aSpec, bSpec) = pairs[i]
             let (a, b) = try merge(p)
