@@ -3,6 +3,7 @@
 # method) on the synthetic 1.1B family of ../shared/tools/make_big.py.
 #
 #   bench/lora-bench.sh [WORK_DIR]     (run from the package root; default WORK_DIR /tmp/lora-bench)
+#   ONLY=merge bench/lora-bench.sh    (only the merge jobs)
 #
 # Builds the release tools, writes the family if WORK_DIR/family is missing, prints one
 # markdown table row per job (wall s, peak RSS MB, user+sys CPU s, worst/mean relative
@@ -33,6 +34,7 @@ errors() {  # report.json -> "worst / mean"
 
 echo "| job | wall (s) | peak RSS (MB) | user+sys CPU (s) | rel. error worst / mean |"
 echo "|---|---|---|---|---|"
+if [ "${ONLY:-}" != merge ]; then
 for r in 32 64; do
   row=$(measure "extract ft1 rank $r" "$BIN/extract-lora" --model "$F/ft1" --base-model "$F/base" --out-path "$WORK/ft1-r$r" --max-rank $r --report "$WORK/ft1-r$r.json" -q)
   echo "| $(echo "$row" | tr '|' '\n' | head -1) | $(echo "$row" | cut -d'|' -f2-4 | sed 's/|/ | /g') | $(errors "$WORK/ft1-r$r.json") |"
@@ -41,14 +43,20 @@ row=$(measure "extract ft1 rank 32, full sgesdd" "$BIN/extract-lora" --model "$F
 echo "| extract layer 0 only, rank 32, --svd-method full | $(echo "$row" | cut -d'|' -f2-4 | sed 's/|/ | /g') | $(errors "$WORK/ft1-r32-full.json") |"
 row=$(measure "x" "$BIN/extract-lora" --model "$F/ft1" --base-model "$F/base" --out-path "$WORK/ft1-r32-l0" --max-rank 32 -i 'layers\.0\.' --report "$WORK/ft1-r32-l0.json" -q)
 echo "| extract layer 0 only, rank 32, default (auto) | $(echo "$row" | cut -d'|' -f2-4 | sed 's/|/ | /g') | $(errors "$WORK/ft1-r32-l0.json") |"
-"$BIN/extract-lora" --model "$F/ft2" --base-model "$F/base" --out-path "$WORK/ft2-r64" --max-rank 64 -q
+fi
+# Merge inputs: rank-64 adapters of ft1 and ft2 without modules_to_save (PEFT refuses to
+# merge adapters that both save the same modules).
+for ft in ft1 ft2; do
+  "$BIN/extract-lora" --model "$F/$ft" --base-model "$F/base" --out-path "$WORK/$ft-m64" --max-rank 64 \
+    -e 'embed_tokens|lm_head' --skip-undecomposable -q
+done
 for m in svd ties_svd dare_linear_svd dare_ties_svd magnitude_prune_svd; do
   extra=()
   case $m in svd) ;; *) extra=(--density 0.5) ;; esac
-  row=$(measure "$m" "$BIN/merge-lora" "$WORK/ft1-r64" "$WORK/ft2-r64" --method $m --weights 0.5,0.5 --svd-rank 64 "${extra[@]}" --out "$WORK/merged-$m" -q)
+  row=$(measure "$m" "$BIN/merge-lora" "$WORK/ft1-m64" "$WORK/ft2-m64" --method $m --weights 0.5,0.5 --svd-rank 64 "${extra[@]}" --out "$WORK/merged-$m" -q)
   echo "| merge-lora $m (2 × rank 64 → 64) | $(echo "$row" | cut -d'|' -f2-4 | sed 's/|/ | /g') | |"
   rm -rf "$WORK/merged-$m"
 done
-rm -rf "$WORK"/ft1-r* "$WORK"/ft2-r* "$WORK/time.txt"
+rm -rf "$WORK"/ft1-r* "$WORK"/ft1-m64 "$WORK"/ft2-m64 "$WORK/time.txt"
 [ "${CLEAN:-0}" = 1 ] && rm -rf "$F"
 exit 0

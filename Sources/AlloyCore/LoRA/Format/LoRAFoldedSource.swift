@@ -44,6 +44,12 @@ public final class LoRAFoldedSource: TensorSource, @unchecked Sendable {
         names = base.names + replaced.keys.filter { !baseNames.contains($0) }.sorted()
     }
 
+    /// Opens mergekit's `model+adapter` reference: the base model at `base` with the adapter
+    /// (PEFT directory or kohya file) at `adapter` folded in.
+    public static func open(base: String, adapter: String, multiplier: Double = 1) throws -> LoRAFoldedSource {
+        try LoRAFoldedSource(base: TensorStore(path: base), adapter: LoRAAdapter(path: adapter), multiplier: multiplier)
+    }
+
     public var location: String { "\(base.location)+\(adapter.location)" }
 
     /// True when `name` differs from the base model's tensor.

@@ -73,29 +73,40 @@ public enum TaskTensorMerge {
     /// Sign election on the unweighted `P_i`, then the mean of the agreeing `w_i P_i`
     /// (entries with no agreeing contributor become 0).
     static func disjointMerge(_ ps: [[Float]], _ w: [Float], _ method: MajoritySign) -> [Float] {
-        let n = ps[0].count
-        var out = [Float](repeating: 0, count: n)
-        for j in 0..<n {
+        var out = [Float](repeating: 0, count: ps[0].count)
+        withBuffers(ps, from: 0, []) { pointers in
+            out.withUnsafeMutableBufferPointer { o in disjointKernel(o, pointers, w, method == .total) }
+        }
+        return out
+    }
+
+    /// Calls `body` with buffer pointers to every array (nested `withUnsafeBufferPointer`s).
+    static func withBuffers(_ arrays: [[Float]], from i: Int, _ acc: [UnsafeBufferPointer<Float>],
+                            _ body: ([UnsafeBufferPointer<Float>]) -> Void) {
+        if i == arrays.count { return body(acc) }
+        arrays[i].withUnsafeBufferPointer { withBuffers(arrays, from: i + 1, acc + [$0], body) }
+    }
+
+    @inline(never)
+    static func disjointKernel(_ o: UnsafeMutableBufferPointer<Float>, _ ps: [UnsafeBufferPointer<Float>], _ w: [Float], _ total: Bool) {
+        let k = ps.count
+        for j in 0..<o.count {
             var g: Float = 0
-            for p in ps {
-                let x = p[j]
-                switch method {
-                case .total: g += x
-                case .frequency: g += x > 0 ? 1 : (x < 0 ? -1 : 0)
-                }
+            for i in 0..<k {
+                let x = ps[i][j]
+                g += total ? x : (x > 0 ? 1 : (x < 0 ? -1 : 0))
             }
             let positive = g >= 0
             var sum: Float = 0
             var count: Float = 0
-            for (p, wi) in zip(ps, w) {
-                let x = p[j]
+            for i in 0..<k {
+                let x = ps[i][j]
                 if (positive && x > 0) || (!positive && x < 0) {
-                    sum += x * wi
+                    sum += x * w[i]
                     count += 1
                 }
             }
-            out[j] = sum / max(count, 1)
+            o[j] = sum / max(count, 1)
         }
-        return out
     }
 }
