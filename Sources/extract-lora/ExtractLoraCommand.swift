@@ -80,7 +80,7 @@ struct ExtractLoraCommand: ParsableCommand {
     var powerIterations = 8
 
     @Option(help: "Randomized SVD: extra columns beyond the rank.")
-    var oversample = 32
+    var oversample = 8
 
     @Option(help: "Seed of the randomized SVD.")
     var randomSeed: UInt64 = 0
@@ -100,7 +100,7 @@ struct ExtractLoraCommand: ParsableCommand {
         if maxRank < 1 { throw ValidationError("--max-rank must be at least 1") }
         if svEpsilon < 0 { throw ValidationError("--sv-epsilon must be ≥ 0") }
         if let energy, !(energy > 0 && energy <= 1) { throw ValidationError("--energy must be in (0, 1]") }
-        if !["auto", "full", "randomized"].contains(svdMethod) { throw ValidationError("--svd-method: use auto, full or randomized") }
+        if !["auto", "full", "randomized", "krylov"].contains(svdMethod) { throw ValidationError("--svd-method: use auto, full or randomized") }
         if powerIterations < 0 || oversample < 0 { throw ValidationError("--power-iterations and --oversample must be ≥ 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -123,7 +123,8 @@ struct ExtractLoraCommand: ParsableCommand {
             options.svdStrategy = switch svdMethod {
             case "full": .full
             case "randomized": .randomized(oversampling: oversample, powerIterations: powerIterations)
-            default: .auto(oversampling: oversample, powerIterations: powerIterations)
+            case "krylov": .krylov(oversampling: oversample, iterations: powerIterations)
+            default: .auto(oversampling: oversample, iterations: powerIterations)
             }
             let extractor = try LoRAExtractor(model: try TensorStore(path: model), base: try TensorStore(path: baseModel), options: options)
             for w in extractor.plan.warnings { Diagnostics.warning(w) }

@@ -126,7 +126,7 @@ struct MergeLoraCommand: ParsableCommand {
             }
             let strategy: TruncatedSVD.Strategy = switch svdMethod {
             case "randomized": .randomized(oversampling: 32, powerIterations: 8)
-            case "auto": .auto(oversampling: 32, powerIterations: 8)
+            case "auto": .auto(oversampling: 8, iterations: 8)
             default: .full
             }
             let options = AdapterMergeOptions(

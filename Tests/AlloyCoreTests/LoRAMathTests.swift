@@ -80,6 +80,10 @@ import Testing
         let rf = residual(a, full), rr = residual(a, fast)
         #expect(rr >= rf * 0.9999)
         #expect(rr <= rf * 1.005, "randomized residual \(rr) vs optimal \(rf)")
+        let krylov = try TruncatedSVD.compute(a, rows: m, cols: n, rank: k, strategy: .auto(oversampling: 8, iterations: 8), rng: &rng)
+        #expect(krylov.randomized)
+        let rk = residual(a, krylov)
+        #expect(rk >= rf * 0.9999 && rk <= rf * 1.001, "block Krylov residual \(rk) vs optimal \(rf)")
     }
 
     @Test func svdOfAProductEqualsTheDenseSVD() throws {

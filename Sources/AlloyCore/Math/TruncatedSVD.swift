@@ -1,6 +1,7 @@
 /// The leading `k` singular triplets of a matrix, by a full `sgesdd` or by a randomized
-/// range finder (Gaussian test matrix, power iterations re-orthonormalised by QR, then
-/// a small exact SVD), whichever is accurate and cheap enough for the shape.
+/// range finder (Gaussian test matrix; power iterations or a block Krylov space,
+/// re-orthonormalised by QR; then a small exact SVD), whichever is accurate and cheap
+/// enough for the shape.
 public struct TruncatedSVD: Sendable {
     /// `m × k`, row-major, orthonormal columns.
     public var u: [Float]
@@ -21,8 +22,12 @@ public struct TruncatedSVD: Sendable {
         case full
         /// Range finder with `oversampling` extra columns and `powerIterations` passes.
         case randomized(oversampling: Int, powerIterations: Int)
-        /// Randomized when `k + oversampling` is a small fraction of a large `min(m, n)`, full otherwise.
-        case auto(oversampling: Int, powerIterations: Int)
+        /// Block Krylov (`iterations` passes) when `k + oversampling` is a small fraction of a
+        /// large `min(m, n)`, full otherwise.
+        case auto(oversampling: Int, iterations: Int)
+        /// Block Krylov: the span of `A·Ω, (A·Aᵀ)·A·Ω, …` (`iterations` products, block width
+        /// `k + oversampling`), then an exact SVD of the projection.
+        case krylov(oversampling: Int, iterations: Int)
     }
 
     /// True when `.auto` would take the randomized path for this shape.
@@ -40,9 +45,11 @@ public struct TruncatedSVD: Sendable {
             return try full(a, rows: m, cols: n, rank: k)
         case .randomized(let p, let q):
             return try randomized(a, rows: m, cols: n, rank: k, oversampling: p, powerIterations: q, rng: &rng)
+        case .krylov(let p, let q):
+            return try blockKrylov(a, rows: m, cols: n, rank: k, oversampling: p, iterations: q, rng: &rng)
         case .auto(let p, let q):
             if prefersRandomized(rows: m, cols: n, rank: k, oversampling: p) {
-                return try randomized(a, rows: m, cols: n, rank: k, oversampling: p, powerIterations: q, rng: &rng)
+                return try blockKrylov(a, rows: m, cols: n, rank: k, oversampling: p, iterations: q, rng: &rng)
             }
             return try full(a, rows: m, cols: n, rank: k)
         }
@@ -72,6 +79,32 @@ public struct TruncatedSVD: Sendable {
         let b = Linalg.matmul(q, rows: m, cols: l, transposeA: true, a, rows: m, cols: n)
         let (ub, s, vt) = try Linalg.svd(b, rows: l, cols: n)
         let u = Linalg.matmul(q, rows: m, cols: l, leadingColumns(ub, rows: l, cols: l, keep: k), rows: l, cols: k)
+        return TruncatedSVD(u: u, s: Array(s.prefix(k)), vt: Array(vt.prefix(k * n)), rows: m, cols: n, randomized: true)
+    }
+
+    static func blockKrylov(_ a: [Float], rows m: Int, cols n: Int, rank k: Int, oversampling: Int, iterations: Int,
+                            rng: inout SeededRandom) throws -> TruncatedSVD {
+        let b = min(k + max(0, oversampling), min(m, n))
+        let blocks = max(1, min(iterations + 1, min(m, n) / max(b, 1)))
+        let width = b * blocks
+        guard b > 0 else { return TruncatedSVD(u: [], s: [], vt: [], rows: m, cols: n, randomized: true) }
+        var omega = [Float](repeating: 0, count: n * b)
+        for i in omega.indices { omega[i] = rng.nextGaussian() }
+        // Krylov basis K = [Y_0 … Y_q] (m × width), Y_0 = orth(A·Ω), Y_j = orth(A·orth(Aᵀ·Y_{j-1})).
+        var krylov = [Float](repeating: 0, count: m * width)
+        var y = try Linalg.orthonormalize(Linalg.matmul(a, rows: m, cols: n, omega, rows: n, cols: b), rows: m, cols: b)
+        for j in 0..<blocks {
+            if j > 0 {
+                let z = try Linalg.orthonormalize(Linalg.matmul(a, rows: m, cols: n, transposeA: true, y, rows: m, cols: b),
+                                                  rows: n, cols: b)
+                y = try Linalg.orthonormalize(Linalg.matmul(a, rows: m, cols: n, z, rows: n, cols: b), rows: m, cols: b)
+            }
+            for r in 0..<m { for c in 0..<b { krylov[r * width + j * b + c] = y[r * b + c] } }
+        }
+        let q = try Linalg.orthonormalize(krylov, rows: m, cols: width)
+        let proj = Linalg.matmul(q, rows: m, cols: width, transposeA: true, a, rows: m, cols: n)   // width × n
+        let (ub, s, vt) = try Linalg.svd(proj, rows: width, cols: n)
+        let u = Linalg.matmul(q, rows: m, cols: width, leadingColumns(ub, rows: width, cols: width, keep: k), rows: width, cols: k)
         return TruncatedSVD(u: u, s: Array(s.prefix(k)), vt: Array(vt.prefix(k * n)), rows: m, cols: n, randomized: true)
     }
 

@@ -20,7 +20,7 @@ public struct ExtractionOptions: Sendable {
     public var energy: Double?
     /// Seed of the randomized SVD's test matrices.
     public var seed: UInt64 = 0
-    public var svdStrategy: TruncatedSVD.Strategy = .auto(oversampling: 32, powerIterations: 8)
+    public var svdStrategy: TruncatedSVD.Strategy = .auto(oversampling: 8, iterations: 8)
     public var threads = Parallel.defaultThreads
 
     public init() {}
