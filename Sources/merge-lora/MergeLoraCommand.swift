@@ -28,7 +28,7 @@ struct MergeLoraCommand: ParsableCommand {
         clamped for that layer and zero-padded; Conv1d/Conv3d deltas are flattened like Conv2d ones. \
         DARE uses Alloy's seeded generator (--random-seed), not torch's. Magnitude ties at the \
         top-k threshold keep the lower index. Adapters with lora_B biases, DoRA or modules_to_save \
-        tensors are refused. Large dense SVDs may use a randomized SVD (--svd-method).
+        tensors are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method).
 
         EXAMPLES:
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-c --method cat --weights 1,0.5 --out /tmp/cat
@@ -68,7 +68,7 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Seed for the DARE methods' random drops and the randomized SVD.")
     var randomSeed: UInt64 = 0
 
-    @Option(help: "SVD algorithm for dense deltas: auto (randomized for large matrices), full (LAPACK sgesdd), randomized.")
+    @Option(help: "SVD algorithm for dense deltas: auto (block Krylov for large matrices, sgesdd otherwise), full (LAPACK sgesdd), krylov, randomized.")
     var svdMethod = "auto"
 
     @Option(help: "Dtype of the merged factors (PEFT writes float32).")
@@ -95,7 +95,7 @@ struct MergeLoraCommand: ParsableCommand {
         if TaskTensorMerge.MajoritySign(rawValue: majoritySign) == nil {
             throw ValidationError("--majority-sign \(majoritySign): use total or frequency")
         }
-        if !["auto", "full", "randomized"].contains(svdMethod) { throw ValidationError("--svd-method: use auto, full or randomized") }
+        if !["auto", "full", "krylov", "randomized"].contains(svdMethod) { throw ValidationError("--svd-method: use auto, full, krylov or randomized") }
         guard let d = DType(userName: dtype), d.isFloatingPoint, d.isEncodable else {
             throw ValidationError("--dtype \(dtype): use float32, bfloat16 or float16")
         }
@@ -127,6 +127,7 @@ struct MergeLoraCommand: ParsableCommand {
             let strategy: TruncatedSVD.Strategy = switch svdMethod {
             case "randomized": .randomized(oversampling: 32, powerIterations: 8)
             case "auto": .auto(oversampling: 8, iterations: 8)
+            case "krylov": .krylov(oversampling: 8, iterations: 8)
             default: .full
             }
             let options = AdapterMergeOptions(

@@ -35,7 +35,6 @@ public struct ExtractionPlan: Sendable {
         var warnings: [String] = []
         let ftNames = ExtractionPlan.moduleWeights(model)
         let baseNames = ExtractionPlan.moduleWeights(base)
-        let ftIndex = Dictionary(ftNames.map { ($0.path, $0.weight) }, uniquingKeysWith: { a, _ in a })
         let baseIndex = Dictionary(baseNames.map { ($0.path, $0.weight) }, uniquingKeysWith: { a, _ in a })
         var embedLoRA = options.embedLoRA
         // A changed vocabulary cannot be expressed as a LoRA on the base's embeddings.
@@ -85,7 +84,6 @@ public struct ExtractionPlan: Sendable {
                 entries.append(Entry(path: path, action: .saveWhole, weight: weight, baseWeight: weight, bias: bias, shape: info.shape))
             }
         }
-        _ = ftIndex
         self.entries = entries
         self.modulesToSave = toSave
         self.warnings = warnings

@@ -151,7 +151,7 @@ public final class LoRAExtractor: @unchecked Sendable {
         LoRAExtractor.subtract(&delta, bt.values)
         model.release(e.weight)
         base.release(e.baseWeight)
-        var (m, n) = LoRAExtractor.matrixShape(e)
+        let (m, n) = LoRAExtractor.matrixShape(e)
         if e.action == .decompose(embedding: true) { delta = TruncatedSVD.transpose(delta, rows: n, cols: m) }
         let total = LoRAExtractor.sumOfSquares(delta)
         var rng = SeededRandom(seed: options.seed, stream: e.path)
@@ -186,7 +186,6 @@ public final class LoRAExtractor: @unchecked Sendable {
             LoRAExtractor.subtract(&d, try base.tensor(bias).values)
             biasRange = try scratch.append(d, dtype: dtype)
         }
-        m = max(m, 0)
         let energy = total > 0 ? min(1, kept / total) : 1
         let report = ModuleReport(module: e.path, shape: e.shape, rank: r, energyKept: energy,
                                   relativeError: max(0, 1 - energy).squareRoot(), randomizedSVD: svd.randomized,
