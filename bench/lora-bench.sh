@@ -50,6 +50,9 @@ for ft in ft1 ft2; do
   "$BIN/extract-lora" --model "$F/$ft" --base-model "$F/base" --out-path "$WORK/$ft-m64" --max-rank 64 \
     -e 'embed_tokens|lm_head' --skip-undecomposable -q
 done
+row=$(measure "apply" "$BIN/apply-lora" "$F/base" "$WORK/ft1-m64" "$WORK/applied" --out-shard-size 1GB -q)
+echo "| apply-lora base + ft1 rank-64 adapter (1.1B, 3 shards out) | $(echo "$row" | cut -d'|' -f2-4 | sed 's/|/ | /g') | |"
+rm -rf "$WORK/applied"
 for m in svd ties_svd dare_linear_svd dare_ties_svd magnitude_prune_svd; do
   extra=()
   case $m in svd) ;; *) extra=(--density 0.5) ;; esac

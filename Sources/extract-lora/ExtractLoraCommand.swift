@@ -17,7 +17,7 @@ struct ExtractLoraCommand: ParsableCommand {
         keeping fraction F of the delta's squared Frobenius norm). Embeddings are saved whole as \
         modules_to_save unless --embed-lora is given (always whole when the vocabulary size changed); \
         1-D weights (norms) are saved whole unless --skip-undecomposable; bias deltas of decomposed \
-        modules are saved as lora_B.bias (and lora_bias is set so PEFT loads them). The adapter has \
+        modules are saved as lora_B.bias (lora_bias is set when every decomposed module has one). The adapter has \
         r = lora_alpha = the largest rank; modules with a lower rank appear in rank_pattern and \
         alpha_pattern, so every scaling is 1. Large matrices use a randomized block Krylov SVD \
         (rank + --oversample Gaussian columns, --power-iterations passes, every block \

@@ -84,6 +84,11 @@ public struct ExtractionPlan: Sendable {
                 entries.append(Entry(path: path, action: .saveWhole, weight: weight, baseWeight: weight, bias: bias, shape: info.shape))
             }
         }
+        let decomposed = entries.filter { $0.action != .saveWhole }
+        let withBias = decomposed.filter { $0.bias != nil && base.contains($0.bias!) }.count
+        if withBias > 0 && withBias < decomposed.count {
+            warnings.append("\(withBias) decomposed modules have bias deltas, saved as lora_B.bias; other modules have no bias, so PEFT's lora_bias flag cannot be set and PEFT will ignore these biases (apply-lora adds them)")
+        }
         self.entries = entries
         self.modulesToSave = toSave
         self.warnings = warnings

@@ -126,7 +126,9 @@ public final class LoRAExtractor: @unchecked Sendable {
             ("rank_pattern", .object(lower)), ("alpha_pattern", .object(lower)),
             ("lora_dropout", .number("0.0")), ("fan_in_fan_out", false), ("inference_mode", true), ("bias", "none"),
         ]
-        if factors.contains(where: { $0.bias != nil }) { members.append(("lora_bias", true)) }
+        // PEFT's lora_bias gives every target module a lora_B bias, and merge_and_unload refuses
+        // modules whose base layer has none: set it only when every decomposed module has one.
+        if !factors.isEmpty && factors.allSatisfy({ $0.bias != nil }) { members.append(("lora_bias", true)) }
         return .object(members)
     }
 
