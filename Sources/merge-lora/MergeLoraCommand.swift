@@ -27,8 +27,9 @@ struct MergeLoraCommand: ParsableCommand {
         PEFT fails, Alloy does what PEFT intends: an --svd-rank above a layer's min(out, in) is \
         clamped for that layer and zero-padded; Conv1d/Conv3d deltas are flattened like Conv2d ones. \
         DARE uses Alloy's seeded generator (--random-seed), not torch's. Magnitude ties at the \
-        top-k threshold keep the lower index. Adapters with lora_B biases, DoRA or modules_to_save \
-        tensors are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method).
+        top-k threshold keep the lower index. Adapters with lora_B biases or DoRA are refused. As in \
+        PEFT, the merged adapter's modules_to_save (the first adapter's list) hold copies of the \
+        base model's modules (--base-model), and two adapters saving the same module are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method).
 
         EXAMPLES:
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-c --method cat --weights 1,0.5 --out /tmp/cat
@@ -74,7 +75,7 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Dtype of the merged factors (PEFT writes float32).")
     var dtype = "float32"
 
-    @Option(help: "Base model, to resolve kohya-style module names.")
+    @Option(help: "Base model: resolves kohya-style module names; supplies the modules_to_save copies of the merged adapter.")
     var baseModel: String?
 
     @Option(name: .shortAndLong, help: "Worker threads (default: the number of CPUs).")
@@ -134,7 +135,7 @@ struct MergeLoraCommand: ParsableCommand {
                 combination: CombinationType(rawValue: method)!, weights: try parsedWeights(), density: density,
                 majoritySign: TaskTensorMerge.MajoritySign(rawValue: majoritySign)!, svdRank: svdRank, svdClamp: svdClamp,
                 seed: randomSeed, svdStrategy: strategy, dtype: DType(userName: dtype)!)
-            let merger = try AdapterMerger(adapters: loaded, options: options)
+            let merger = try AdapterMerger(adapters: loaded, options: options, base: base)
             for w in merger.warnings { Diagnostics.warning(w) }
             let bar = ProgressBar("merge-lora", total: merger.modulePaths.count)
             try merger.write(to: out, threads: threads ?? Parallel.defaultThreads, progress: { _ in bar.advance() })

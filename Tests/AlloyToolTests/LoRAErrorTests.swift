@@ -1,3 +1,4 @@
+import AlloyCore
 import Foundation
 import Testing
 
@@ -37,6 +38,27 @@ import Testing
         let out = ToolTestSupport.temporaryDirectory() + "/adapter"
         try expectRefusal("extract-lora", ["--model", models + "llama-ft1", "--base-model", models + "qwen2-base", "--out-path", out],
                           out: out, mentions: ["base"])
+    }
+
+    @Test func modulesToSaveComeFromTheBaseAndMustNotConflict() throws {
+        let dir = ToolTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for ft in ["llama-ft1", "llama-ft2"] {
+            let run = try ToolTestSupport.run("extract-lora", ["--model", models + ft, "--base-model", models + "llama-base",
+                                                               "--out-path", "\(dir)/\(ft)", "--max-rank", "4", "-q"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let merged = dir + "/merged"
+        let run = try ToolTestSupport.run("merge-lora", [dir + "/llama-ft1", models + "lora-a", "--method", "svd", "--out", merged,
+                                                         "--base-model", models + "llama-base", "-q"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let out = try TensorStore(path: merged), base = try TensorStore(path: models + "llama-base")
+        #expect(try out.tensor("base_model.model.lm_head.weight") == base.tensor("lm_head.weight"))
+        #expect(try out.tensor("base_model.model.model.norm.weight") == base.tensor("model.norm.weight"))
+        try expectRefusal("merge-lora", [dir + "/llama-ft1", models + "lora-a", "--method", "svd", "--out", dir + "/nobase"],
+                          out: dir + "/nobase", mentions: ["--base-model", "modules_to_save"])
+        try expectRefusal("merge-lora", [dir + "/llama-ft1", dir + "/llama-ft2", "--method", "cat", "--out", dir + "/both",
+                                         "--base-model", models + "llama-base"], out: dir + "/both", mentions: ["both save"])
     }
 
     @Test func mergeRefusesMixedTargetModuleTypes() throws {

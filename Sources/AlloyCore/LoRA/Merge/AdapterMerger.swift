@@ -1,3 +1,5 @@
+import Foundation
+
 /// Combines LoRA adapters into one, as PEFT's `LoraModel.add_weighted_adapter` does,
 /// working on the adapter files alone, one module at a time.
 ///
@@ -18,7 +20,12 @@ public final class AdapterMerger: @unchecked Sendable {
     public private(set) var warnings: [String] = []
 
     /// Validates the adapters and options the way PEFT does, with clearer messages.
-    public init(adapters: [LoRAAdapter], options: AdapterMergeOptions) throws {
+    /// The base model (needed for `modules_to_save` and kohya names).
+    public let base: TensorSource?
+    /// Base tensors copied into the merged adapter for adapter 0's `modules_to_save`.
+    public let baseCopies: [String]
+
+    public init(adapters: [LoRAAdapter], options: AdapterMergeOptions, base: TensorSource? = nil) throws {
         guard !adapters.isEmpty else { throw AlloyError.config("adapters", "give at least one adapter") }
         guard options.weights.count == adapters.count else {
             throw AlloyError.config("--weights", "has \(options.weights.count) values for \(adapters.count) adapters",
@@ -78,13 +85,40 @@ public final class AdapterMerger: @unchecked Sendable {
                 throw AlloyError(.unsupported, code: "unsupported_adapter",
                                  "\(a.location): has lora_B biases (lora_bias); PEFT does not combine them (issue #3761), so neither does Alloy")
             }
-            if !a.extraTensors.isEmpty {
-                throw AlloyError(.unsupported, code: "unsupported_adapter",
-                                 "\(a.location): saves full tensors (modules_to_save, e.g. \"\(a.extraTensors[0].baseName)\"); merging them is not supported",
-                                 hint: "merge adapters without modules_to_save, or fold each into the base with apply-lora")
+        }
+        // modules_to_save: PEFT refuses two adapters saving the same module, and gives the merged
+        // adapter fresh copies of the *base* modules named by adapter 0's modules_to_save.
+        var savedBy: [String: String] = [:]
+        for a in adapters {
+            for (name, _) in a.extraTensors {
+                if let other = savedBy[name] {
+                    throw AlloyError(.mismatch, code: "modules_to_save_conflict",
+                                     "\(other) and \(a.location) both save \"\(name)\" (modules_to_save); PEFT cannot merge such adapters")
+                }
+                savedBy[name] = a.location
             }
         }
-        if Set(adapters.compactMap { $0.config.baseModel }).count > 1 {
+        let wanted = adapters[0].config.modulesToSave
+        if !wanted.isEmpty {
+            guard let base else {
+                throw AlloyError.config("--base-model", "is needed: \(adapters[0].location) has modules_to_save \(wanted), whose merged copies are the base model's modules (as in PEFT)")
+            }
+            baseCopies = base.names.filter { name in
+                let module = name.split(separator: ".").dropLast().joined(separator: ".")
+                return wanted.contains { ModulePattern.matchesListEntry($0, name: module) }
+            }
+            if baseCopies.isEmpty {
+                throw AlloyError(.mismatch, code: "adapter_base_mismatch",
+                                 "\(base.location): has no tensors for modules_to_save \(wanted) of \(adapters[0].location)")
+            }
+        } else {
+            baseCopies = []
+        }
+        if adapters.dropFirst().contains(where: { !$0.extraTensors.isEmpty }) && wanted.isEmpty {
+            warnings.append("modules_to_save tensors of adapters after the first are dropped (the merged config is the first adapter's, as in PEFT)")
+        }
+        self.base = base
+        if Set(adapters.compactMap { $0.config.baseModel.map { ($0 as NSString).standardizingPath } }).count > 1 {
             warnings.append("the adapters name different base models (\(adapters.compactMap { $0.config.baseModel }.joined(separator: ", ")))")
         }
         if combination.taskMethod != nil && !combination.usesSVD && adapters.count > 1 {
@@ -274,8 +308,16 @@ public final class AdapterMerger: @unchecked Sendable {
             allSpecs += [a, b]
             pairs.append((p, a, b))
         }
+        for name in baseCopies {
+            let info = base!.info(name)!
+            allSpecs.append(TensorSpec(name: LoRAAdapter.peftPrefix + name, dtype: info.dtype, shape: info.shape))
+        }
         let config = try mergedConfig()
         let writer = try AdapterWriter(path: path, tensors: allSpecs)
+        for name in baseCopies {
+            try writer.write(LoRAAdapter.peftPrefix + name, values: try base!.tensor(name).values)
+            base!.release(name)
+        }
         // Parallelism is across modules; BLAS threads inside each would oversubscribe the cores.
         if threads > 1 { BLASRuntime.setThreads(1) }
         try Parallel.forEach(pairs.count, threads: threads) { i in
