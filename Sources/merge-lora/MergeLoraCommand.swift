@@ -51,7 +51,7 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Combination type: \(CombinationType.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: String = "svd"
 
-    @Option(help: "Comma-separated weight per adapter, e.g. 1,0.5 (default: 1 each).")
+    @Option(parsing: .unconditional, help: "Comma-separated weight per adapter, e.g. 1,0.5 or -0.5,1 (default: 1 each).")
     var weights: String?
 
     @Option(help: "Fraction of entries kept by ties, dare_* and magnitude_prune* methods.")

@@ -18,14 +18,14 @@ import Testing
             let kw = c["add_weighted_adapter"] as? [String: Any] ?? [:]
             let paths = c["adapters"] as? [String: String] ?? [:]
             let names = kw["adapters"] as? [String] ?? []
-            let weights = (kw["weights"] as? [Double] ?? []).map { String($0) }.joined(separator: ",")
-            var args = names.map { paths[$0] ?? $0 } + ["--out", out, "--weights", weights,
+            let weights = (kw["weights"] as? [NSNumber] ?? []).map { String($0.doubleValue) }.joined(separator: ",")
+            var args = names.map { paths[$0] ?? $0 } + ["--out", out, "--weights=" + weights,
                                                          "--method", kw["combination_type"] as? String ?? "svd"]
-            if let d = kw["density"] as? Double { args += ["--density", String(d)] }
+            if let d = kw["density"] as? NSNumber { args += ["--density", String(d.doubleValue)] }
             if let m = kw["majority_sign_method"] as? String { args += ["--majority-sign", m] }
-            if let r = kw["svd_rank"] as? Int { args += ["--svd-rank", String(r)] }
-            if let q = kw["svd_clamp"] as? Double { args += ["--svd-clamp", String(q)] }
-            if let seed = c["seed"] as? Int { args += ["--random-seed", String(seed)] }
+            if let r = kw["svd_rank"] as? NSNumber { args += ["--svd-rank", String(r.intValue)] }
+            if let q = kw["svd_clamp"] as? NSNumber { args += ["--svd-clamp", String(q.doubleValue)] }
+            if let seed = c["seed"] as? NSNumber { args += ["--random-seed", String(seed.intValue)] }
             return ("merge-lora", args)
         case "peft-merge_and_unload":
             var args = [c["base_model"] as? String ?? "", c["adapter"] as? String ?? "", out]
