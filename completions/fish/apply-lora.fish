@@ -20,7 +20,7 @@ function __apply-lora_parse_tokens -S
     set -l unparsed_tokens (__apply-lora_tokens -pc)
     switch $unparsed_tokens[1]
     case 'apply-lora'
-        __apply-lora_parse_subcommand 0 'h/help'
+        __apply-lora_parse_subcommand 3 'dtype=' 'out-shard-size=' 'scale=' 't/threads=' 'json' 'ndjson' 'v/verbose' 'q/quiet' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __apply-lora_parse_subcommand -r 1 
@@ -77,5 +77,13 @@ function __apply-lora_custom_completion
 end
 
 complete -c 'apply-lora' -f
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" dtype' -l 'dtype' -d 'Dtype of the floating-point tensors written (default: each keeps the base\'s), e.g. bfloat16, float16, float32.' -rfka ''
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" out-shard-size' -l 'out-shard-size' -d 'Largest shard, e.g. 5GB, 500MB.' -rfka ''
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" scale' -l 'scale' -d 'Multiply every module\'s scaling by this (1 = PEFT\'s merge).' -rfka ''
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" t threads' -l 'threads' -s 't' -d 'Worker threads (default: the number of CPUs).' -rfka ''
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora"' -l 'verbose' -s 'v' -d 'Say more on stderr (repeat for more).'
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" q quiet' -l 'quiet' -s 'q' -d 'Say nothing on stderr but errors.'
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_positional "apply-lora" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -20,7 +20,7 @@ function __merge-lora_parse_tokens -S
     set -l unparsed_tokens (__merge-lora_tokens -pc)
     switch $unparsed_tokens[1]
     case 'merge-lora'
-        __merge-lora_parse_subcommand 0 'h/help'
+        __merge-lora_parse_subcommand -r 1 'out=' 'method=' 'weights=' 'density=' 'majority-sign=' 'svd-rank=' 'svd-clamp=' 'random-seed=' 'svd-method=' 'dtype=' 'base-model=' 't/threads=' 'json' 'ndjson' 'v/verbose' 'q/quiet' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __merge-lora_parse_subcommand -r 1 
@@ -77,5 +77,21 @@ function __merge-lora_custom_completion
 end
 
 complete -c 'merge-lora' -f
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" out' -l 'out' -d 'Where to write the merged adapter directory.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" method' -l 'method' -d 'Combination type: cat, linear, svd, ties, ties_svd, dare_linear, dare_ties, dare_linear_svd, dare_ties_svd, magnitude_prune, magnitude_prune_svd.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" weights' -l 'weights' -d 'Comma-separated weight per adapter, e.g. 1,0.5 or -0.5,1 (default: 1 each).' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" density' -l 'density' -d 'Fraction of entries kept by ties, dare_* and magnitude_prune* methods.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" majority-sign' -l 'majority-sign' -d 'Sign election of ties methods: total or frequency.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" svd-rank' -l 'svd-rank' -d 'Rank of the merged adapter for svd methods (default: the largest input rank).' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" svd-clamp' -l 'svd-clamp' -d 'Clamp the svd factors to this quantile (in [0, 1]) of their values.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" random-seed' -l 'random-seed' -d 'Seed for the DARE methods\' random drops and the randomized SVD.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" svd-method' -l 'svd-method' -d 'SVD algorithm for dense deltas: auto (block Krylov for large matrices, sgesdd otherwise), full (LAPACK sgesdd), krylov, randomized.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" dtype' -l 'dtype' -d 'Dtype of the merged factors (PEFT writes float32).' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" base-model' -l 'base-model' -d 'Base model: resolves kohya-style module names; supplies the modules_to_save copies of the merged adapter.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" t threads' -l 'threads' -s 't' -d 'Worker threads (default: the number of CPUs).' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora"' -l 'verbose' -s 'v' -d 'Say more on stderr (repeat for more).'
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" q quiet' -l 'quiet' -s 'q' -d 'Say nothing on stderr but errors.'
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_positional "merge-lora" -eq 1' -fa 'help' -d 'Show subcommand help information.'

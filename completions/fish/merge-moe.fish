@@ -20,7 +20,7 @@ function __merge-moe_parse_tokens -S
     set -l unparsed_tokens (__merge-moe_tokens -pc)
     switch $unparsed_tokens[1]
     case 'merge-moe'
-        __merge-moe_parse_subcommand 0 'h/help'
+        __merge-moe_parse_subcommand 2 'expert-layout=' 'random-seed=' 'i-understand-this-is-not-useful-without-training' 'out-shard-size=' 'copy-tokenizer' 'no-copy-tokenizer' 'write-model-card' 'no-write-model-card' 'forward-dtype=' 'j/num-threads=' 'device=' 'v/verbose' 'q/quiet' 'json' 'ndjson' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __merge-moe_parse_subcommand -r 1 
@@ -77,5 +77,20 @@ function __merge-moe_custom_completion
 end
 
 complete -c 'merge-moe' -f
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" expert-layout' -l 'expert-layout' -d 'fused or per-expert (default: the family\'s mergekit-moe layout).' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" random-seed' -l 'random-seed' -d 'Seed for random gates and expert noise (default 0).' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" i-understand-this-is-not-useful-without-training' -l 'i-understand-this-is-not-useful-without-training' -d 'Allow every expert to be the same model.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" out-shard-size' -l 'out-shard-size' -d 'Largest output shard (5B, 2GB, 500M; K/M/B = 10^3/10^6/10^9 bytes).' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" copy-tokenizer' -l 'copy-tokenizer' -d 'Copy the base model\'s tokenizer.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" no-copy-tokenizer' -l 'no-copy-tokenizer' -d 'Copy the base model\'s tokenizer.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" write-model-card' -l 'write-model-card' -d 'Write README.md and mergekit_moe_config.yml.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" no-write-model-card' -l 'no-write-model-card' -d 'Write README.md and mergekit_moe_config.yml.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" forward-dtype' -l 'forward-dtype' -d 'Round the gate forward pass\'s activations to this dtype (e.g. bfloat16) to follow a bf16 reference; default float32.' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" j num-threads' -s 'j' -l 'num-threads' -d 'Tensors assembled at once (default 2).' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" device' -l 'device' -d 'Where hidden states are computed: cpu (the only device; auto accepted).' -rfka ''
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe"' -l 'verbose' -s 'v' -d 'Say more on stderr (repeat for more).'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" q quiet' -l 'quiet' -s 'q' -d 'Say nothing on stderr but errors.'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
+complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'
 complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_flags_or_options "merge-moe" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'merge-moe' -n '__merge-moe_should_offer_completions_for_positional "merge-moe" -eq 1' -fa 'help' -d 'Show subcommand help information.'

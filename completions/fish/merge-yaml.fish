@@ -20,7 +20,7 @@ function __merge-yaml_parse_tokens -S
     set -l unparsed_tokens (__merge-yaml_tokens -pc)
     switch $unparsed_tokens[1]
     case 'merge-yaml'
-        __merge-yaml_parse_subcommand 0 'h/help'
+        __merge-yaml_parse_subcommand 2 'dry-run' 'random-seed=' 'out-shard-size=' 'copy-tokenizer' 'no-copy-tokenizer' 'write-model-card' 'no-write-model-card' 'allow-crimes' 'no-allow-crimes' 'unsafe-truncate-embeddings' 'j/threads=' 'v/verbose' 'q/quiet' 'json' 'ndjson' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __merge-yaml_parse_subcommand -r 1 
@@ -77,5 +77,20 @@ function __merge-yaml_custom_completion
 end
 
 complete -c 'merge-yaml' -f
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" dry-run' -l 'dry-run' -d 'Print the merge plan as JSON (schema_version 1) and write nothing.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" random-seed' -l 'random-seed' -d 'Seed for randomised methods (DARE, DELLA, ...); runs with the same seed give the same model.' -rfka ''
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" out-shard-size' -l 'out-shard-size' -d 'Largest output shard in bytes: an integer with K, M or B (10^3, 10^6, 10^9) as mergekit reads it, or 5GB, 500MiB.' -rfka ''
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" copy-tokenizer' -l 'copy-tokenizer' -d 'Copy the tokenizer and generation_config.json from the base (or first) model.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" no-copy-tokenizer' -l 'no-copy-tokenizer' -d 'Copy the tokenizer and generation_config.json from the base (or first) model.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" write-model-card' -l 'write-model-card' -d 'Write README.md (a model card) and mergekit_config.yml.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" no-write-model-card' -l 'no-write-model-card' -d 'Write README.md (a model card) and mergekit_config.yml.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" allow-crimes' -l 'allow-crimes' -d 'Allow models whose architectures differ.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" no-allow-crimes' -l 'no-allow-crimes' -d 'Allow models whose architectures differ.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" unsafe-truncate-embeddings' -l 'unsafe-truncate-embeddings' -d 'Accept embeddings cut to a common vocabulary when the models\' vocabularies differ and the configuration has no tokenizer: section (what mergekit does, and Alloy\'s default too: a warning names the tensors). To keep every token instead, add tokenizer: {source: union}.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" j num-threads threads' -s 'j' -l 'threads' -l 'num-threads' -d 'Worker threads (default: the number of CPUs).' -rfka ''
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml"' -l 'verbose' -s 'v' -d 'Say more on stderr (repeat for more).'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" q quiet' -l 'quiet' -s 'q' -d 'Say nothing on stderr but errors.'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
+complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'
 complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_flags_or_options "merge-yaml" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'merge-yaml' -n '__merge-yaml_should_offer_completions_for_positional "merge-yaml" -eq 1' -fa 'help' -d 'Show subcommand help information.'
