@@ -77,7 +77,7 @@ struct MergeYamlToolTests {
         ("merge_method: passthrough\nslices:\n  - sources:\n      - model: ./models/llama-ft1\n        layer_range: [0, 9]\n", "layer_range"),
         ("merge_method: ties\nmodels:\n  - model: ./models/llama-ft1\n    parameters: {weight: 1, density: 1.5}\nbase_model: ./models/llama-base\n", "density"),
         ("merge_method: linear\nmodels:\n  - model: ./models/llama-ft1\n    parameters: {weight: 1}\n  - model: ./models/qwen2-ft1\n    parameters: {weight: 1}\n", "architecture"),
-        ("merge_method: linear\nmodels:\n  - model: ./models/llama-ft1+./models/lora-a\n    parameters: {weight: 1}\n", "not available yet"),
+        ("merge_method: linear\nmodels:\n  - model: ./models/mistral-ft1+./models/lora-a\n    parameters: {weight: 1}\n", "is this adapter for this base model"),
         ("merge_method: linear\ndtype: float8\nmodels:\n  - model: ./models/llama-ft1\n    parameters: {weight: 1}\n", "dtype"),
     ])
     func badConfigurationsFailCleanly(_ config: String, _ mentioned: String) throws {
