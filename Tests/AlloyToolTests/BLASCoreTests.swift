@@ -32,4 +32,33 @@ import Testing
             #expect(["SkylakeX", "Cooperlake", "SapphireRapids"].contains(core), "AVX-512 CPU, core \(core)")
         }
     }
+
+    /// Where OpenBLAS falls back to its generic kernels (simulated here by forcing
+    /// `OPENBLAS_CORETYPE=Prescott`), the tool switches to the CPU's fast kernels and
+    /// re-executes itself: the core it then reports is the fast one.
+    @Test func genericKernelsAreReplacedByReexecuting() throws {
+        guard Self.cpuFlags.contains("avx2") else { return }  // no fast kernels to expect on this CPU
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_CORETYPE"] = "Prescott"
+        environment["ALLOY_BLAS_RECHECK"] = "1"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ToolTestSupport.productsDirectory + "/safetensors-inspect")
+        process.arguments = ["--debug-blas-core"]
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let core = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let expected = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(Self.cpuFlags.contains) ? "SkylakeX" : "Haswell"
+        #expect(core == expected, "forced Prescott, then re-executed with core \(core)")
+    }
+
+    /// Without the re-check, a user's explicit choice is respected.
+    @Test func explicitCoreTypeIsRespected() throws {
+        let r = try ToolTestSupport.run("safetensors-inspect", ["--debug-blas-core"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "Prescott")
+    }
 }

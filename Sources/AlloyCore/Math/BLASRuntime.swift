@@ -39,16 +39,30 @@ public enum BLASRuntime {
         return []
     }
 
+    /// The core type to switch to when OpenBLAS chose `core` on a CPU with `cpuFlags`,
+    /// or nil when `core` is already a fast one (or nothing better fits the CPU).
+    public static func upgrade(from core: String, cpuFlags: Set<String>) -> String? {
+        let generic = ["Prescott", "Core2", "Nehalem", "Atom", "Katmai", "Banias"]
+        guard generic.contains(core) || core.lowercased().contains("generic") else { return nil }
+        return recommendedCoreType(cpuFlags: cpuFlags)
+    }
+
+    /// Environment variable that makes `ensureFastKernels` check the core even when
+    /// `OPENBLAS_CORETYPE` is already set (a diagnostic, used by the tests to prove the
+    /// switch works on CPUs that OpenBLAS already recognises).
+    public static let recheckVariable = "ALLOY_BLAS_RECHECK"
+
     /// Makes sure OpenBLAS runs its fast kernels, re-executing the process if needed.
     ///
     /// Call first thing in `main`. Does nothing when `OPENBLAS_CORETYPE` is already
     /// set (by the user or by an earlier pass), when the detected core is not the
     /// generic fallback, or when no better core type fits this CPU.
     public static func ensureFastKernels() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return }
-        let core = coreName
-        guard core == "Prescott" || core == "Core2" || core == "Nehalem" || core.lowercased().contains("generic") else { return }
-        guard let better = recommendedCoreType(cpuFlags: cpuFlags()) else { return }
+        let environment = ProcessInfo.processInfo.environment
+        let recheck = environment[recheckVariable] != nil
+        guard environment["OPENBLAS_CORETYPE"] == nil || recheck else { return }
+        unsetenv(recheckVariable)
+        guard let better = upgrade(from: coreName, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         // Only the library's load reads the variable: start again with it set.
         execv("/proc/self/exe", CommandLine.unsafeArgv)
