@@ -31,11 +31,13 @@ public struct MergeExecutor: Sendable {
         defer { if workers > 1 { BLASRuntime.setThreads(Parallel.defaultThreads) } }
         try Parallel.forEach(plan.tensors.count, threads: workers) { i in
             let tensor = plan.tensors[i]
-            if let method = blockwiseMethod(for: tensor, plan: plan) {
+            var done = false
+            if let method = blockwiseMethod(for: tensor, plan: plan, workers: workers) {
                 let reserved = budget.acquire(blockwiseBytes(tensor))
                 defer { budget.release(reserved) }
-                try produceBlockwise(tensor, method: method, plan: plan, writer: writer)
-            } else {
+                done = try produceBlockwise(tensor, method: method, plan: plan, writer: writer)
+            }
+            if !done {
                 let reserved = budget.acquire(MergeExecutor.workingBytes(tensor))
                 defer { budget.release(reserved) }
                 try produce(tensor, plan: plan, writer: writer)
