@@ -11,11 +11,12 @@ public struct MergeExecutor: Sendable {
     /// Bytes of decoded tensors the workers may hold together.
     public var memoryBudget: Int
     /// Tensors with more elements than this are merged in blocks of this many elements
-    /// when the method allows it (16 MB of `Float` by default).
+    /// when the method allows it (1 MB of `Float` by default: small enough that a block and
+    /// its temporaries stay in cache between the passes of a fused merge).
     public var blockElements: Int
 
     public init(threads: Int = Parallel.defaultThreads, seed: UInt64 = 0, memoryBudget: Int = 640_000_000,
-                blockElements: Int = 4 << 20) {
+                blockElements: Int = 1 << 18) {
         self.threads = max(1, threads)
         self.seed = seed
         self.memoryBudget = memoryBudget

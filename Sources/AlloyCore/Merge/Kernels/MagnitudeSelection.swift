@@ -151,39 +151,57 @@ struct MagnitudeWindow: Sendable {
     }
 
     /// Zeroes, in place, the elements of the next block that are not kept.
+    ///
+    /// Within a block, a threshold's tied elements are all kept or all dropped except
+    /// where the block holds an edge of the group's window; the block is then cut at
+    /// those elements into segments, each filtered with fixed key bounds.
     mutating func apply(to v: UnsafeMutableBufferPointer<Float>) {
         guard v.count > 0 else { return }
-        let view = UnsafeBufferPointer(v)
-        // Per group: keep all of this block's tied elements, none, or some (-1, 1, 0).
-        func decide(_ g: inout TieGroup?) -> Int {
-            guard var group = g else { return 1 }
-            if group.keepsAll { return 1 }
-            if group.keepsNone || group.seen >= group.keep.upperBound { return -1 }
-            let n = MagnitudeKernels.countEqual(view, key: group.key)
-            let start = group.seen
-            group.seen += n
-            g = group
-            if start >= group.keep.lowerBound && start + n <= group.keep.upperBound { return 1 }
-            if start + n <= group.keep.lowerBound { return -1 }
-            return 0
+        var cuts: [(position: Int, lower: Bool, keep: Bool)] = []
+        var lowerKeeps = Self.advance(&lower, over: UnsafeBufferPointer(v), lower: true, cuts: &cuts)
+        var upperKeeps = single ? true : Self.advance(&upper, over: UnsafeBufferPointer(v), lower: false, cuts: &cuts)
+        cuts.sort { $0.position < $1.position }
+        var start = 0
+        for cut in cuts + [(position: v.count, lower: true, keep: lowerKeeps)] {
+            if cut.position > start {
+                let (low, high) = bounds(lowerKeeps: lowerKeeps, upperKeeps: upperKeeps)
+                MagnitudeKernels.keepKeys(UnsafeMutableBufferPointer(rebasing: v[start..<cut.position]), from: low, through: high)
+                start = cut.position
+            }
+            if cut.lower { lowerKeeps = cut.keep } else { upperKeeps = cut.keep }
         }
-        let lowerSeen = lower?.seen ?? 0, upperSeen = upper?.seen ?? 0
-        let l = decide(&lower), u = single ? 1 : decide(&upper)
-        if l == 0 || u == 0 {
-            MagnitudeKernels.applyWindow(v, lower: lower, lowerSeen: lowerSeen, upper: upper, upperSeen: upperSeen, single: single)
-            return
+    }
+
+    /// Counts `group`'s tied elements in the block, records where its window starts or ends
+    /// inside the block, and returns whether the block's first tied elements are kept.
+    private static func advance(_ group: inout TieGroup?, over v: UnsafeBufferPointer<Float>, lower: Bool,
+                                cuts: inout [(position: Int, lower: Bool, keep: Bool)]) -> Bool {
+        guard var g = group else { return true }
+        if g.keepsAll { return true }
+        if g.keepsNone || g.seen >= g.keep.upperBound { return false }
+        let start = g.seen
+        let n = MagnitudeKernels.countEqual(v, key: g.key)
+        g.seen += n
+        group = g
+        for (edge, keep) in [(g.keep.lowerBound, true), (g.keep.upperBound, false)] where edge > start && edge < start + n {
+            cuts.append((MagnitudeKernels.position(ofEqual: edge - start, key: g.key, in: v), lower, keep))
         }
-        var low: Int32 = 0, highKey = Int32.max
+        return g.keep.contains(start)
+    }
+
+    /// Inclusive key bounds of the kept elements, given whether each threshold's tied elements are kept.
+    private func bounds(lowerKeeps: Bool, upperKeeps: Bool) -> (Int32, Int32) {
+        var low: Int32 = 0, high = Int32.max
         if let g = lower {
             let key = Int32(bitPattern: g.key)
-            low = l > 0 ? key : key + 1
-            if single { highKey = l > 0 ? key : key - 1 }
+            low = lowerKeeps ? key : key + 1
+            if single { high = lowerKeeps ? key : key - 1 }
         }
         if let g = upper, !single {
             let key = Int32(bitPattern: g.key)
-            highKey = u > 0 ? key : key - 1
+            high = upperKeeps ? key : key - 1
         }
-        MagnitudeKernels.keepKeys(v, from: low, through: highKey)
+        return (low, high)
     }
 }
 
@@ -220,37 +238,24 @@ enum MagnitudeKernels {
 
     /// Zeroes every element whose key is outside `low...high`.
     @inline(never) static func keepKeys(_ v: UnsafeMutableBufferPointer<Float>, from low: Int32, through high: Int32) {
+        if high < low { return MagnitudeRankMask.zero(v) }
         let p = v.baseAddress!
+        let width = UInt32(bitPattern: high &- low)
         for i in 0..<v.count {
+            // One unsigned comparison tests low <= k <= high.
             let k = Int32(bitPattern: MagnitudeRankMask.normalizedKey(p[i]))
-            p[i] = k >= low && k <= high ? p[i] : 0
+            p[i] = TaskVectorKernels.masked(p[i], UInt32(bitPattern: k &- low) <= width)
         }
     }
 
-    /// The general case for the few blocks where a threshold's kept tied elements start or end.
-    @inline(never) static func applyWindow(_ v: UnsafeMutableBufferPointer<Float>, lower: MagnitudeWindow.TieGroup?, lowerSeen: Int,
-                                           upper: MagnitudeWindow.TieGroup?, upperSeen: Int, single: Bool) {
-        var lowerOrdinal = lowerSeen, upperOrdinal = upperSeen
-        for i in 0..<v.count {
-            let k = MagnitudeRankMask.normalizedKey(v[i])
-            var keep = true
-            if let g = lower {
-                if k == g.key {
-                    keep = g.keep.contains(lowerOrdinal)
-                    lowerOrdinal += 1
-                } else {
-                    keep = !single && k > g.key
-                }
-            }
-            if keep, let g = upper {
-                if k == g.key {
-                    keep = g.keep.contains(upperOrdinal)
-                    upperOrdinal += 1
-                } else {
-                    keep = k < g.key
-                }
-            }
-            if !keep { v[i] = 0 }
+    /// Index of the element that is the `ordinal`-th (0-based) with key `key`.
+    /// - Precondition: there are more than `ordinal` such elements.
+    @inline(never) static func position(ofEqual ordinal: Int, key: UInt32, in v: UnsafeBufferPointer<Float>) -> Int {
+        var seen = 0
+        for i in 0..<v.count where MagnitudeRankMask.normalizedKey(v[i]) == key {
+            if seen == ordinal { return i }
+            seen += 1
         }
+        preconditionFailure("magnitude window: fewer tied elements than counted")
     }
 }

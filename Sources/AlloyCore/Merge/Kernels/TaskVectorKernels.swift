@@ -96,21 +96,42 @@ enum TaskVectorKernels {
         }
     }
 
-    @inline(__always) static func agrees(_ x: Float, _ s: Float) -> Bool { (x > 0 && s >= 0) || (x < 0 && s < 0) }
+    /// True when `x` is non-zero and has the sign `s` elects (`s ≥ 0`: +).
+    @inline(__always) static func agrees(_ x: Float, _ s: Float) -> Bool { ((x > 0) && (s >= 0)) != ((x < 0) && (s < 0)) }
 
-    @inline(never) static func consensus2<R: RoundingRule>(_: R.Type, _ x: UnsafePointer<Float>, _ wx: Float,
-                                                          _ y: UnsafePointer<Float>, _ wy: Float, _ b: UnsafePointer<Float>,
-                                                          _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
-        let lambda = f.lambda ?? 1, scaled = f.lambda != nil, normalize = f.normalize
+    /// `x` when `keep`, else +0, without a branch (a select on a loaded value vectorises;
+    /// a conditional load does not).
+    @inline(__always) static func masked(_ x: Float, _ keep: Bool) -> Float {
+        Float(bitPattern: x.bitPattern & (keep ? UInt32.max : 0))
+    }
+
+    static func consensus2<R: RoundingRule>(_ r: R.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+                                            _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
+        let lambda = f.lambda ?? 1
+        switch (f.normalize, f.lambda != nil) {
+        case (false, false): consensus2(r, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, false): consensus2(r, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (false, true): consensus2(r, Off.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, true): consensus2(r, On.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        }
+    }
+
+    /// Two models in one loop; `N` and `L` switch normalisation and `lambda` at compile time.
+    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag>(
+        _: R.Type, _: N.Type, _: L.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
+    ) {
         for i in 0..<n {
             let u = x[i], v = y[i]
             let s = (0 + u) + v
             let au = agrees(u, s), av = agrees(v, s)
-            var m = R.round((0 + (au ? u : 0)) + (av ? v : 0))
-            var z = R.round((0 + (au ? wx : 0)) + (av ? wy : 0))
-            z = z == 0 ? 1 : z
-            m = normalize ? R.round(m / z) : m
-            m = scaled ? R.round(m * lambda) : m
+            var m = R.round((0 + masked(u, au)) + masked(v, av))
+            if N.on {
+                var z = R.round((0 + masked(wx, au)) + masked(wy, av))
+                z = z == 0 ? 1 : z
+                m = R.round(m / z)
+            }
+            if L.on { m = R.round(m * lambda) }
             o[i] = R.round(m + b[i])
         }
     }
@@ -127,8 +148,8 @@ enum TaskVectorKernels {
                                                   _ mixed: UnsafeMutablePointer<Float>, _ divisor: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<n {
             let a = agrees(x[i], s[i])
-            mixed[i] += a ? x[i] : 0
-            divisor[i] += a ? weight : 0
+            mixed[i] += masked(x[i], a)
+            divisor[i] += masked(weight, a)
         }
     }
 
@@ -156,3 +177,8 @@ enum TaskVectorKernels {
         }
     }
 }
+
+/// A Boolean known at compile time, so a generic loop is specialised without the test.
+protocol StaticFlag { static var on: Bool { get } }
+enum On: StaticFlag { static var on: Bool { true } }
+enum Off: StaticFlag { static var on: Bool { false } }
