@@ -3,7 +3,7 @@
 ///
 /// Element `g` of a tensor (flattened) takes its draw from chunk `g / 4096`: each
 /// chunk has its own generator seeded (through SplitMix64) from (run seed, tensor
-/// name, model, chunk): eight xoshiro128+ streams side by side, one SIMD step
+/// name, model, chunk): eight xorshift128 streams side by side, one SIMD step
 /// giving the uniforms of eight consecutive elements (the top 24 bits of each
 /// 32-bit output). Any block, starting anywhere, regenerates exactly its elements' draws.
 struct RandomMaskStream: Sendable {
@@ -30,36 +30,41 @@ struct RandomMaskStream: Sendable {
         }
     }
 
-    /// Eight xoshiro128+ generators in SIMD lanes.
+    /// Eight xorshift128 generators in SIMD lanes (shifts and xors only, which SSE2 has
+    /// for vectors; a rotate would be done lane by lane).
     struct Lanes {
-        var s0: SIMD8<UInt32>, s1: SIMD8<UInt32>, s2: SIMD8<UInt32>, s3: SIMD8<UInt32>
+        var x: SIMD8<UInt32>, y: SIMD8<UInt32>, z: SIMD8<UInt32>, w: SIMD8<UInt32>
 
         init(seed: UInt64) {
-            var x = seed
-            var words: [UInt32] = []
-            for _ in 0..<16 {
-                x &+= 0x9E37_79B9_7F4A_7C15
-                var z = x
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                z ^= z >> 31
-                words += [UInt32(truncatingIfNeeded: z), UInt32(truncatingIfNeeded: z >> 32)]
+            var state = seed
+            var words = (SIMD8<UInt32>(), SIMD8<UInt32>(), SIMD8<UInt32>(), SIMD8<UInt32>())
+            for i in 0..<16 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var v = state
+                v = (v ^ (v >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                v = (v ^ (v >> 27)) &* 0x94D0_49BB_1331_11EB
+                v ^= v >> 31
+                // A lane's state must not be all zero; SplitMix64 outputs are never zero in both halves here.
+                let lo = UInt32(truncatingIfNeeded: v) | (i < 4 ? 1 : 0), hi = UInt32(truncatingIfNeeded: v >> 32)
+                let lane = (2 * i) % 8, vector = (2 * i) / 8
+                switch vector {
+                case 0: words.0[lane] = lo; words.0[lane + 1] = hi
+                case 1: words.1[lane] = lo; words.1[lane + 1] = hi
+                case 2: words.2[lane] = lo; words.2[lane + 1] = hi
+                default: words.3[lane] = lo; words.3[lane + 1] = hi
+                }
             }
-            func lanes(_ i: Int) -> SIMD8<UInt32> { SIMD8(words[(8 * i)..<(8 * i + 8)]) }
-            (s0, s1, s2, s3) = (lanes(0), lanes(1), lanes(2), lanes(3))
+            (x, y, z, w) = words
         }
 
         /// The next eight outputs.
         @inline(__always) mutating func next() -> SIMD8<UInt32> {
-            let result = s0 &+ s3
-            let t = s1 &<< 9
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= t
-            s3 = (s3 &<< 11) | (s3 &>> 21)
-            return result
+            let t = x ^ (x &<< 11)
+            x = y
+            y = z
+            z = w
+            w = (w ^ (w &>> 19)) ^ (t ^ (t &>> 8))
+            return w
         }
     }
 
