@@ -30,8 +30,10 @@ public struct MergeExecutor: Sendable {
         let workers = min(threads, max(plan.tensors.count, 1))
         if workers > 1 { BLASRuntime.setThreads(1) }
         defer { if workers > 1 { BLASRuntime.setThreads(Parallel.defaultThreads) } }
+        // Largest tensors first, so no worker is left alone with a big one at the end.
+        let order = plan.tensors.indices.sorted { plan.tensors[$0].spec.elementCount > plan.tensors[$1].spec.elementCount }
         try Parallel.forEach(plan.tensors.count, threads: workers) { i in
-            let tensor = plan.tensors[i]
+            let tensor = plan.tensors[order[i]]
             var done = false
             if let method = blockwiseMethod(for: tensor, plan: plan, workers: workers) {
                 let reserved = budget.acquire(blockwiseBytes(tensor))

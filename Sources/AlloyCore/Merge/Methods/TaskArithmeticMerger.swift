@@ -96,7 +96,8 @@ final class TaskArithmeticMerger: BlockwiseMerger {
             TaskVectorKernels.weigh(d, factor: participants[i].sparsifier?.factor, weight: participants[i].weight, precision)
             weighted.append(d)
         }
-        var out = [Float](repeating: 0, count: n)
+        // Every element is written by the combining loop.
+        var out = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
         let weights = participants.map(\.weight)
         out.withUnsafeMutableBufferPointer { o in
             base.values.withUnsafeBufferPointer { b in
