@@ -80,7 +80,7 @@ declare -A MK_WALL=([linear]=30.3 [ties]=303.4 [dare_ties]=117.1 [slerp]=24.3)
 declare -A MK_RSS=([linear]=3737 [ties]=5522 [dare_ties]=4861 [slerp]=3712)
 ROWS=""
 # Best of RUNS runs (the machine is shared: the fastest run is the least disturbed one); peak RSS is the largest seen.
-declare -A RUNS=([linear]=3 [ties]=1 [dare_ties]=1 [slerp]=3)
+declare -A RUNS=([linear]=3 [ties]=3 [dare_ties]=3 [slerp]=3)
 for job in linear ties dare_ties slerp; do
   wall=""; rss_kb=0; cpu=""
   for run in $(seq "${RUNS[$job]}"); do
@@ -122,12 +122,17 @@ Notes:
 - Targets: at least 5x faster than mergekit, within 2x of the I/O floor, under 1 GB resident.
 - The floor counts writes at the fsync'd throughput; merge-yaml does not fsync (the kernel flushes the
   page cache afterwards, as for mergekit), so a wall time below the floor is possible.
-- linear and slerp merge tensors above 4M elements in 16 MB blocks (slerp in two passes: norms and dot
-  product, then the blend), so their memory does not depend on the model size.
-- ties and dare_ties run the task-arithmetic family (methods branch) on whole tensors: the 65.5M-element
-  embedding and LM head need their three decoded inputs (786 MB) plus the family's temporaries, which is
-  where the peak RSS comes from. The executor runs such tensors one at a time (memory budget), so the peak
-  is one tensor's working set, not the model's; a blockwise form of the sparsifiers would bound it further.
+- Every method here streams tensors above 256K elements in blocks of rows (1 MB of Float per input;
+  \`BlockwiseMergeMethod\`), so memory does not depend on the model size. slerp gathers its norms and
+  dot product in one pass over the blocks; ties gathers each model's magnitude threshold in a histogram
+  pass (bfloat16 keys need no second, low-bits pass), then masks, elects signs and writes each block;
+  dare_ties gathers the two L1 norms of \`rescale\` in one pass (masks regenerated identically from
+  counter-keyed streams), then writes.
+- Before the streaming task-arithmetic family (same script on main before it): ties 51-91 s wall, 62 s
+  CPU, 2466 MB; dare_ties 25-42 s wall, 41 s CPU, 2403 MB (whole tensors, PyTorch sort replay on every
+  tied threshold, branchy sign-election and Bernoulli loops).
+- The machine is shared with other engineers' builds (see the load above): wall times move by up to 2x
+  between runs, and a run whose wall time exceeds its CPU time ÷ 2 was waiting for a core.
 MD
 cat bench/RESULTS-merge-yaml.md
 

@@ -11,11 +11,12 @@ public struct MergeExecutor: Sendable {
     /// Bytes of decoded tensors the workers may hold together.
     public var memoryBudget: Int
     /// Tensors with more elements than this are merged in blocks of this many elements
-    /// when the method allows it (16 MB of `Float` by default).
+    /// when the method allows it (1 MB of `Float` by default: small enough that a block and
+    /// its temporaries stay in cache between the passes of a fused merge).
     public var blockElements: Int
 
     public init(threads: Int = Parallel.defaultThreads, seed: UInt64 = 0, memoryBudget: Int = 640_000_000,
-                blockElements: Int = 4 << 20) {
+                blockElements: Int = 1 << 18) {
         self.threads = max(1, threads)
         self.seed = seed
         self.memoryBudget = memoryBudget
@@ -29,13 +30,17 @@ public struct MergeExecutor: Sendable {
         let workers = min(threads, max(plan.tensors.count, 1))
         if workers > 1 { BLASRuntime.setThreads(1) }
         defer { if workers > 1 { BLASRuntime.setThreads(Parallel.defaultThreads) } }
+        // Largest tensors first, so no worker is left alone with a big one at the end.
+        let order = plan.tensors.indices.sorted { plan.tensors[$0].spec.elementCount > plan.tensors[$1].spec.elementCount }
         try Parallel.forEach(plan.tensors.count, threads: workers) { i in
-            let tensor = plan.tensors[i]
-            if let method = blockwiseMethod(for: tensor, plan: plan) {
+            let tensor = plan.tensors[order[i]]
+            var done = false
+            if let method = blockwiseMethod(for: tensor, plan: plan, workers: workers) {
                 let reserved = budget.acquire(blockwiseBytes(tensor))
                 defer { budget.release(reserved) }
-                try produceBlockwise(tensor, method: method, plan: plan, writer: writer)
-            } else {
+                done = try produceBlockwise(tensor, method: method, plan: plan, writer: writer)
+            }
+            if !done {
                 let reserved = budget.acquire(MergeExecutor.workingBytes(tensor))
                 defer { budget.release(reserved) }
                 try produce(tensor, plan: plan, writer: writer)

@@ -7,8 +7,16 @@
 /// Equal magnitudes are ranked by position.
 public enum DellaProbabilities {
     public static func compute(_ values: UnsafeBufferPointer<Float>, shape: [Int], density: Double, epsilon: Double) -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        out.withUnsafeMutableBufferPointer { compute(values, shape: shape, density: density, epsilon: epsilon, into: $0) }
+        return out
+    }
+
+    /// Writes the keep probabilities of `values` (of `shape`) into `out` (as many elements).
+    public static func compute(_ values: UnsafeBufferPointer<Float>, shape: [Int], density: Double, epsilon: Double,
+                               into out: UnsafeMutableBufferPointer<Float>) {
         let n = values.count
-        var out = [Float](repeating: Float(density), count: n)
+        for i in 0..<n { out[i] = Float(density) }
         let outer: Int, length: Int, stride: Int
         if shape.count < 2 {
             (outer, length, stride) = (1, n, 1)
@@ -17,21 +25,18 @@ public enum DellaProbabilities {
             length = shape[1]
             stride = shape.dropFirst(2).reduce(1, *)
         }
-        guard length > 1 else { return out }
+        guard length > 1, n > 0 else { return }
         var keys = [UInt64](repeating: 0, count: length)
         let lowest = density - epsilon, span = 2 * epsilon / Double(length - 1)
-        out.withUnsafeMutableBufferPointer { p in
-            keys.withUnsafeMutableBufferPointer { k in
-                for o in 0..<outer {
-                    for s in 0..<stride {
-                        let start = o * length * stride + s
-                        rankRow(values, start: start, length: length, stride: stride, k,
-                                lowest: lowest, span: span, into: p)
-                    }
+        keys.withUnsafeMutableBufferPointer { k in
+            for o in 0..<outer {
+                for s in 0..<stride {
+                    let start = o * length * stride + s
+                    rankRow(values, start: start, length: length, stride: stride, k,
+                            lowest: lowest, span: span, into: out)
                 }
             }
         }
-        return out
     }
 
     /// Sorts (magnitude key, position) pairs of one row and writes each entry's probability.

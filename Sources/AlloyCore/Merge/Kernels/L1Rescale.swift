@@ -8,11 +8,17 @@ public enum L1Rescale {
     /// The norms, the factor and the product are rounded to `precision` as mergekit does
     /// in a half-precision working dtype.
     public static func apply(_ masked: UnsafeMutableBufferPointer<Float>, denseL1: Double, precision: WorkingPrecision) {
+        guard let f = factor(denseL1: denseL1, maskedL1: l1(UnsafeBufferPointer(masked)), precision: precision) else { return }
+        scale(masked, by: f, precision: precision)
+    }
+
+    /// `‖dense‖₁ / ‖masked‖₁` with the norms and the quotient rounded to `precision`;
+    /// nil (leave unscaled) when either norm is below `epsilon`.
+    public static func factor(denseL1: Double, maskedL1: Double, precision: WorkingPrecision) -> Float? {
         let before = Double(precision.round(denseL1))
-        let after = Double(precision.round(l1(UnsafeBufferPointer(masked))))
-        if before < epsilon || after < epsilon { return }
-        let factor = precision.round(before / after)
-        scale(masked, by: factor, precision: precision)
+        let after = Double(precision.round(maskedL1))
+        if before < epsilon || after < epsilon { return nil }
+        return precision.round(before / after)
     }
 
     /// Σ|x| accumulated in Double.

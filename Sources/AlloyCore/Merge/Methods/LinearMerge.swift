@@ -45,11 +45,12 @@ public struct LinearMerge: BlockwiseMergeMethod {
 }
 
 extension LinearMerge {
-    public var sumCount: Int { 0 }
-    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {}
-    public func merge(block: MergeRequest, sums: [Double]) throws -> Tensor {
-        guard let t = try merge(block) else { throw AlloyError.config("models", "linear needs at least one model") }
-        return t
+    /// Element-wise: every block is merged on its own.
+    public func blockwiseMerger(shape: [Int], header: MergeRequest) throws -> (any BlockwiseMerger)? {
+        IndependentBlocksMerger { block in
+            guard let t = try self.merge(block) else { throw AlloyError.config("models", "linear needs at least one model") }
+            return t
+        }
     }
 }
 

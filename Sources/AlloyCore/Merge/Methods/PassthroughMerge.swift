@@ -30,9 +30,13 @@ public struct PassthroughMerge: BlockwiseMergeMethod {
 }
 
 extension PassthroughMerge {
-    public var sumCount: Int { 0 }
-    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {}
-    public func merge(block: MergeRequest, sums: [Double]) throws -> Tensor { try merge(block)! }
+    /// Element-wise: every block is copied (and scaled) on its own.
+    public func blockwiseMerger(shape: [Int], header: MergeRequest) throws -> (any BlockwiseMerger)? {
+        IndependentBlocksMerger { block in
+            guard let t = try self.merge(block) else { throw AlloyError.config("slices", "passthrough produced no tensor") }
+            return t
+        }
+    }
 }
 
 enum PassthroughKernels {

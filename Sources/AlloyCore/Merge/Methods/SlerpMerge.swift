@@ -29,10 +29,13 @@ public struct SlerpMerge: BlockwiseMergeMethod {
         return try merge(block: request, sums: sums)
     }
 
-    public var sumCount: Int { 3 }
+    /// One gathering pass for `‖v0‖², ‖v1‖², v0·v1`, then the blend of each block.
+    public func blockwiseMerger(shape: [Int], header: MergeRequest) throws -> (any BlockwiseMerger)? {
+        SlerpBlocks(method: self)
+    }
 
     /// Adds `‖v0‖², ‖v1‖², v0·v1` of the block.
-    public func accumulate(_ block: MergeRequest, into sums: inout [Double]) {
+    func accumulate(_ block: MergeRequest, into sums: inout [Double]) {
         let inputs = (block.base.map { [$0] } ?? []) + block.models
         guard inputs.count == 2, inputs[0].tensor.shape == inputs[1].tensor.shape else { return }
         let (a, b, c) = inputs[0].tensor.values.withUnsafeBufferPointer { x in
@@ -41,7 +44,7 @@ public struct SlerpMerge: BlockwiseMergeMethod {
         sums[0] += a; sums[1] += b; sums[2] += c
     }
 
-    public func merge(block request: MergeRequest, sums: [Double]) throws -> Tensor {
+    func merge(block request: MergeRequest, sums: [Double]) throws -> Tensor {
         let inputs = (request.base.map { [$0] } ?? []) + request.models
         guard inputs.count == 2 else {
             if inputs.count == 1 { return inputs[0].tensor }
@@ -74,6 +77,24 @@ public struct SlerpMerge: BlockwiseMergeMethod {
         let thetaT = theta0 * t
         return (sin(theta0 - thetaT) / sinTheta0, sin(thetaT) / sinTheta0)
     }
+}
+
+/// slerp's blockwise state: the sums gathered in the one pass.
+final class SlerpBlocks: BlockwiseMerger {
+    let method: SlerpMerge
+    var sums = [0.0, 0.0, 0.0]
+    var passes = 0
+
+    init(method: SlerpMerge) { self.method = method }
+
+    func beginPass() throws -> Bool {
+        passes += 1
+        return passes == 1
+    }
+
+    func gather(_ block: MergeBlock) throws { method.accumulate(block.request, into: &sums) }
+
+    func produce(_ block: MergeBlock) throws -> Tensor { try method.merge(block: block.request, sums: sums) }
 }
 
 /// The loops of `slerp`.

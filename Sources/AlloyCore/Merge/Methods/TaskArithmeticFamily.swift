@@ -8,6 +8,11 @@
 /// divided by the contributing weight when `normalize`, scaled by `lambda`, and
 /// added to the base. In a half-precision working dtype every step is rounded as
 /// mergekit's tensor operations round it.
+///
+/// Large tensors stream block by block (`TaskArithmeticMerger`): magnitude thresholds
+/// and rescale norms are gathered in passes over the blocks, random masks are
+/// regenerated identically in every pass (`RandomMaskStream`), so a tensor merged in
+/// blocks is bit for bit the tensor merged whole.
 public struct TaskArithmeticFamily: MergeMethod {
     public let name: String
     public let sparsification: Sparsification?
@@ -15,13 +20,21 @@ public struct TaskArithmeticFamily: MergeMethod {
     public let signConsensus: Bool
     public let defaultNormalize: Bool
     public let defaultRescale: Bool
+    /// Tensors with at most this many elements choose among magnitudes tied at a TIES or
+    /// Breadcrumbs threshold exactly as mergekit (PyTorch's CPU sort, replayed) and are
+    /// merged whole; larger ones keep tied elements in index order (lowest index first in
+    /// the sort's direction), which lets them stream in blocks. Either way exactly the
+    /// configured number of elements is kept.
+    public var exactTieLimit: Int
 
-    public init(name: String, sparsification: Sparsification?, signConsensus: Bool, defaultNormalize: Bool, defaultRescale: Bool) {
+    public init(name: String, sparsification: Sparsification?, signConsensus: Bool, defaultNormalize: Bool, defaultRescale: Bool,
+                exactTieLimit: Int = 1 << 16) {
         self.name = name
         self.sparsification = sparsification
         self.signConsensus = signConsensus
         self.defaultNormalize = defaultNormalize
         self.defaultRescale = defaultRescale
+        self.exactTieLimit = exactTieLimit
     }
 
     public static let taskArithmetic = Self(name: "task_arithmetic", sparsification: nil, signConsensus: false,
@@ -72,94 +85,44 @@ public struct TaskArithmeticFamily: MergeMethod {
                              "tensor \(request.outputName): the base model does not have it, and \(name) adds task vectors to the base",
                              hint: "pick a base_model that has every tensor")
         }
-        let precision = request.precision
-        let normalize = try request.flag("normalize", default: defaultNormalize)
-        let rescale = try request.flag("rescale", default: defaultRescale)
-        let lambda = try request.number("lambda", default: 1)
-        _ = try request.flag("int8_mask", default: false) // memory-only option in mergekit: no numeric effect
-
-        var weighted: [[Float]] = []
-        var weights: [Float] = []
-        var rng = request.randomGenerator()
-        for input in request.models {
-            guard let x = try ShapeReconciliation.toBaseShape(input.tensor, base: base,
-                                                              isEmbedding: request.isEmbedding, model: input.model,
-                                                              name: request.outputName) else { continue }
-            let weight = precision.round(Float(try input.requiredNumber("weight", method: name, tensor: request.outputName)))
-            var delta = Self.taskVector(x.values, base.values, precision: precision)
-            if let sparsification {
-                let settings = Sparsification.Settings(
-                    density: try input.number("density", default: 1, tensor: request.outputName),
-                    gamma: try input.number("gamma", default: 0.01, tensor: request.outputName),
-                    epsilon: try input.number("epsilon", default: 0.15, tensor: request.outputName),
-                    rescale: rescale)
-                do {
-                    try delta.withUnsafeMutableBufferPointer {
-                        try sparsification.apply(to: $0, shape: base.shape, settings: settings, precision: precision, rng: &rng)
-                    }
-                } catch let error as AlloyError {
-                    throw AlloyError(error.category, code: error.code,
-                                     "\(error.message) (model \(input.model), tensor \(request.outputName))", hint: error.hint)
-                }
-            }
-            Self.scale(&delta, by: weight, precision: precision)
-            weighted.append(delta)
-            weights.append(weight)
+        // The base's shape wins: embeddings are cut to it, other mismatched models sit this tensor out.
+        var reconciled = request
+        var positions: [Int] = []
+        var streams: [Int] = []
+        reconciled.models = []
+        for (i, input) in request.models.enumerated() {
+            guard let x = try ShapeReconciliation.toBaseShape(input.tensor, base: base, isEmbedding: request.isEmbedding,
+                                                              model: input.model, name: request.outputName) else { continue }
+            var cut = input
+            cut.tensor = x
+            positions.append(reconciled.models.count)
+            streams.append(i)
+            reconciled.models.append(cut)
         }
-        if weighted.isEmpty { return base }
-
-        var mixed = signConsensus
-            ? DeltaCombination.signConsensus(weighted, weights: weights, precision: precision)
-            : DeltaCombination.sum(weighted, weights: weights, precision: precision)
-        weighted = []
-        if normalize { Self.divide(&mixed.delta, by: mixed.divisor, precision: precision) }
-        if lambda != 1 { Self.scale(&mixed.delta, by: Float(lambda), precision: precision) }
-        Self.add(base.values, to: &mixed.delta, precision: precision)
-        return Tensor(shape: base.shape, values: mixed.delta)
+        let merger = try TaskArithmeticMerger(method: self, header: reconciled, positions: positions, streams: streams,
+                                              count: base.count, replay: replaysTies(count: base.count))
+        return try merger.mergeWhole(reconciled)
     }
 
-    /// `x − b` with `x` first cast to the working (base) dtype, rounded to the working precision.
-    @inline(never) static func taskVector(_ x: [Float], _ b: [Float], precision: WorkingPrecision) -> [Float] {
-        var d = [Float](repeating: 0, count: b.count)
-        x.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { b in
-                d.withUnsafeMutableBufferPointer { d in
-                    for i in 0..<d.count { d[i] = precision.round(x[i]) - b[i] }
-                    precision.round(d)
-                }
-            }
-        }
-        return d
-    }
-
-    @inline(never) static func scale(_ v: inout [Float], by s: Float, precision: WorkingPrecision) {
-        v.withUnsafeMutableBufferPointer { v in
-            for i in 0..<v.count { v[i] *= s }
-            precision.round(v)
+    /// True when ties at a magnitude threshold are broken as PyTorch's sort breaks them
+    /// (tensors of at most `exactTieLimit` elements); larger tensors keep tied elements in
+    /// index order and can be merged block by block.
+    func replaysTies(count: Int) -> Bool {
+        switch sparsification {
+        case .magnitude?, .magnitudeOutliers?: return count <= exactTieLimit
+        default: return false
         }
     }
+}
 
-    /// Divides by a per-position divisor, or by one scalar when `divisor` has one element.
-    @inline(never) static func divide(_ v: inout [Float], by divisor: [Float], precision: WorkingPrecision) {
-        v.withUnsafeMutableBufferPointer { v in
-            divisor.withUnsafeBufferPointer { d in
-                if d.count == 1 {
-                    let z = d[0]
-                    for i in 0..<v.count { v[i] /= z }
-                } else {
-                    for i in 0..<v.count { v[i] /= d[i] }
-                }
-            }
-            precision.round(v)
-        }
-    }
-
-    @inline(never) static func add(_ b: [Float], to v: inout [Float], precision: WorkingPrecision) {
-        b.withUnsafeBufferPointer { b in
-            v.withUnsafeMutableBufferPointer { v in
-                for i in 0..<v.count { v[i] += b[i] }
-                precision.round(v)
-            }
-        }
+extension TaskArithmeticFamily: BlockwiseMergeMethod {
+    /// Streams a tensor unless its ties must be replayed (small tensors) or DELLA would rank
+    /// along a row that spans blocks (1-D tensors).
+    public func blockwiseMerger(shape: [Int], header: MergeRequest) throws -> (any BlockwiseMerger)? {
+        let count = shape.reduce(1, *)
+        guard header.base != nil, !replaysTies(count: count) else { return nil }
+        if sparsification == .rankMagnitudeSampling && shape.count < 2 { return nil }
+        let models = Array(header.models.indices)
+        return try TaskArithmeticMerger(method: self, header: header, positions: models, streams: models, count: count, replay: false)
     }
 }

@@ -2,7 +2,7 @@
 /// output tensor, where its inputs come from, the parameters, shape and dtypes.
 public struct MergePlan: Sendable {
     public let configuration: MergeConfiguration
-    public let method: any MergeMethod
+    public var method: any MergeMethod
     /// Every referenced model, base first when there is one, then in configuration order.
     public let models: [InputModel]
     /// Index into `models` of the model whose config.json and tokenizer the output starts from.

@@ -1,0 +1,184 @@
+/// The element-wise loops of the task-arithmetic family, over one block of a
+/// tensor. Each step rounds to the working dtype exactly where mergekit's tensor
+/// operations round; the loops are generic over the rounding so each dtype gets
+/// its own vectorised copy, and they are branch-free (data-dependent branches on
+/// signs and random masks mispredict half the time).
+enum TaskVectorKernels {
+    /// `d = x − b` with `x` first cast to the working dtype, rounded.
+    static func taskVector(_ x: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                           into d: UnsafeMutableBufferPointer<Float>, _ p: WorkingPrecision) {
+        guard d.count > 0 else { return }
+        switch p.kind {
+        case .exact: taskVector(NoRounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case .bfloat16: taskVector(BFloat16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case .float16: taskVector(Float16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        }
+    }
+
+    @inline(never) static func taskVector<R: RoundingRule>(_: R.Type, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                                          _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { d[i] = R.round(R.round(x[i]) - b[i]) }
+    }
+
+    /// `d = (d·factor)·weight` with each product rounded (no factor: `d·weight`).
+    static func weigh(_ d: UnsafeMutableBufferPointer<Float>, factor: Float?, weight: Float, _ p: WorkingPrecision) {
+        guard d.count > 0 else { return }
+        switch p.kind {
+        case .exact: weigh(NoRounding.self, d.baseAddress!, d.count, factor, weight)
+        case .bfloat16: weigh(BFloat16Rounding.self, d.baseAddress!, d.count, factor, weight)
+        case .float16: weigh(Float16Rounding.self, d.baseAddress!, d.count, factor, weight)
+        }
+    }
+
+    @inline(never) static func weigh<R: RoundingRule>(_: R.Type, _ d: UnsafeMutablePointer<Float>, _ n: Int, _ factor: Float?, _ w: Float) {
+        if let f = factor {
+            for i in 0..<n { d[i] = R.round(R.round(d[i] * f) * w) }
+        } else {
+            for i in 0..<n { d[i] = R.round(d[i] * w) }
+        }
+    }
+
+    /// What follows the weighted task vectors: normalisation and `lambda`.
+    struct Finish {
+        var normalize: Bool
+        /// nil when `lambda` is 1.
+        var lambda: Float?
+        /// Without sign consensus: the scalar divisor `Σ wᵢ`.
+        var divisor: Float = 1
+    }
+
+    /// TIES sign consensus over `weighted` (with `weights`), then normalisation, `lambda`
+    /// and the base: the elected sign is that of `Σ Wᵢ` (0 elects +), an entry agrees when
+    /// its sign equals it (zeros never agree), `M = Σ agreeing Wᵢ`, `Z = Σ agreeing wᵢ` (0 → 1).
+    /// `scratch` holds three blocks of temporaries for more than two models.
+    static func consensus(_ weighted: [UnsafeMutableBufferPointer<Float>], weights: [Float], base: UnsafeBufferPointer<Float>,
+                          into out: UnsafeMutableBufferPointer<Float>, finish: Finish, scratch: UnsafeMutableBufferPointer<Float>,
+                          _ p: WorkingPrecision) {
+        let n = out.count
+        guard n > 0 else { return }
+        let b = base.baseAddress!, o = out.baseAddress!
+        if weighted.count == 2 {
+            let x = UnsafePointer(weighted[0].baseAddress!), y = UnsafePointer(weighted[1].baseAddress!)
+            switch p.kind {
+            case .exact: consensus2(NoRounding.self, x, weights[0], y, weights[1], b, o, n, finish)
+            case .bfloat16: consensus2(BFloat16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish)
+            case .float16: consensus2(Float16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish)
+            }
+            return
+        }
+        let total = scratch.baseAddress!, mixed = total + n, divisor = mixed + n
+        fill(total, n)
+        fill(mixed, n)
+        fill(divisor, n)
+        for w in weighted { add(UnsafePointer(w.baseAddress!), into: total, n) }
+        for (w, weight) in zip(weighted, weights) {
+            accumulateAgreeing(UnsafePointer(w.baseAddress!), weight, UnsafePointer(total), mixed, divisor, n)
+        }
+        switch p.kind {
+        case .exact: finishConsensus(NoRounding.self, mixed, divisor, b, o, n, finish)
+        case .bfloat16: finishConsensus(BFloat16Rounding.self, mixed, divisor, b, o, n, finish)
+        case .float16: finishConsensus(Float16Rounding.self, mixed, divisor, b, o, n, finish)
+        }
+    }
+
+    /// The plain sum `M = Σ Wᵢ`, divided by `finish.divisor` when normalising, then `lambda` and the base.
+    static func sum(_ weighted: [UnsafeMutableBufferPointer<Float>], base: UnsafeBufferPointer<Float>,
+                    into out: UnsafeMutableBufferPointer<Float>, finish: Finish, _ p: WorkingPrecision) {
+        let n = out.count
+        guard n > 0 else { return }
+        let o = out.baseAddress!
+        fill(o, n)
+        for w in weighted { add(UnsafePointer(w.baseAddress!), into: o, n) }
+        switch p.kind {
+        case .exact: finishSum(NoRounding.self, o, base.baseAddress!, n, finish)
+        case .bfloat16: finishSum(BFloat16Rounding.self, o, base.baseAddress!, n, finish)
+        case .float16: finishSum(Float16Rounding.self, o, base.baseAddress!, n, finish)
+        }
+    }
+
+    /// True when `x` is non-zero and has the sign `s` elects (`s ≥ 0`: +).
+    @inline(__always) static func agrees(_ x: Float, _ s: Float) -> Bool { ((x > 0) && (s >= 0)) != ((x < 0) && (s < 0)) }
+
+    /// `x` when `keep`, else +0, without a branch (a select on a loaded value vectorises;
+    /// a conditional load does not).
+    @inline(__always) static func masked(_ x: Float, _ keep: Bool) -> Float {
+        Float(bitPattern: x.bitPattern & (keep ? UInt32.max : 0))
+    }
+
+    static func consensus2<R: RoundingRule>(_ r: R.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+                                            _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
+        let lambda = f.lambda ?? 1
+        switch (f.normalize, f.lambda != nil) {
+        case (false, false): consensus2(r, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, false): consensus2(r, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (false, true): consensus2(r, Off.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, true): consensus2(r, On.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        }
+    }
+
+    /// Two models in one loop; `N` and `L` switch normalisation and `lambda` at compile time.
+    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag>(
+        _: R.Type, _: N.Type, _: L.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
+    ) {
+        for i in 0..<n {
+            let u = x[i], v = y[i]
+            let s = (0 + u) + v
+            let au = agrees(u, s), av = agrees(v, s)
+            var m = R.round((0 + masked(u, au)) + masked(v, av))
+            if N.on {
+                var z = R.round((0 + masked(wx, au)) + masked(wy, av))
+                z = z == 0 ? 1 : z
+                m = R.round(m / z)
+            }
+            if L.on { m = R.round(m * lambda) }
+            o[i] = R.round(m + b[i])
+        }
+    }
+
+    @inline(never) static func fill(_ v: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { v[i] = 0 }
+    }
+
+    @inline(never) static func add(_ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { acc[i] += x[i] }
+    }
+
+    @inline(never) static func accumulateAgreeing(_ x: UnsafePointer<Float>, _ weight: Float, _ s: UnsafePointer<Float>,
+                                                  _ mixed: UnsafeMutablePointer<Float>, _ divisor: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n {
+            let a = agrees(x[i], s[i])
+            mixed[i] += masked(x[i], a)
+            divisor[i] += masked(weight, a)
+        }
+    }
+
+    @inline(never) static func finishConsensus<R: RoundingRule>(_: R.Type, _ mixed: UnsafePointer<Float>, _ divisor: UnsafePointer<Float>,
+                                                               _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
+        let lambda = f.lambda ?? 1, scaled = f.lambda != nil, normalize = f.normalize
+        for i in 0..<n {
+            var m = R.round(mixed[i])
+            var z = R.round(divisor[i])
+            z = z == 0 ? 1 : z
+            m = normalize ? R.round(m / z) : m
+            m = scaled ? R.round(m * lambda) : m
+            o[i] = R.round(m + b[i])
+        }
+    }
+
+    @inline(never) static func finishSum<R: RoundingRule>(_: R.Type, _ o: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>,
+                                                         _ n: Int, _ f: Finish) {
+        let lambda = f.lambda ?? 1, scaled = f.lambda != nil, normalize = f.normalize, z = f.divisor
+        for i in 0..<n {
+            var m = R.round(o[i])
+            m = normalize ? R.round(m / z) : m
+            m = scaled ? R.round(m * lambda) : m
+            o[i] = R.round(m + b[i])
+        }
+    }
+}
+
+/// A Boolean known at compile time, so a generic loop is specialised without the test.
+protocol StaticFlag { static var on: Bool { get } }
+enum On: StaticFlag { static var on: Bool { true } }
+enum Off: StaticFlag { static var on: Bool { false } }
