@@ -13,7 +13,7 @@
 /// indices, Breadcrumbs drops the lowest indices at its lower threshold and keeps
 /// them at its upper one). Small tensors use `MagnitudeRankMask` instead, which
 /// replays PyTorch's unstable sort.
-final class MagnitudeSelection {
+public final class MagnitudeSelection {
     enum Stage: Sendable { case high, low }
 
     let count: Int
@@ -257,5 +257,28 @@ enum MagnitudeKernels {
             seen += 1
         }
         preconditionFailure("magnitude window: fewer tied elements than counted")
+    }
+}
+
+extension MagnitudeSelection {
+    /// Zeroes every element of `values` but the `k` of largest magnitude, in one
+    /// block (PEFT's and TIES' magnitude pruning). Ties at the threshold keep the
+    /// lowest indices.
+    public static func keepLargest(_ values: inout [Float], k: Int) {
+        values.withUnsafeMutableBufferPointer { keepLargest($0, k: k) }
+    }
+
+    /// `keepLargest(_:k:)` on a buffer.
+    static func keepLargest(_ v: UnsafeMutableBufferPointer<Float>, k: Int) {
+        let n = v.count
+        guard k < n else { return }
+        guard k > 0 else { v.update(repeating: 0); return }
+        let selection = MagnitudeSelection(count: n, kept: (n - k)..<n, descending: true)
+        while selection.stage != nil {
+            selection.gather(UnsafeBufferPointer(v))
+            selection.finishPass()
+        }
+        guard var window = selection.window else { return }
+        window.apply(to: v)
     }
 }
