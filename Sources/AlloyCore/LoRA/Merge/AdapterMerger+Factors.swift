@@ -70,15 +70,30 @@ extension AdapterMerger {
             svd = try TruncatedSVD.compute(combined, rows: m, cols: n, rank: k, strategy: options.svdStrategy, rng: &rng)
         }
         let kk = svd.rank
+        // Singular vectors are defined up to sign, and LAPACK builds pick signs differently.
+        // Fix them (each left vector's largest entry positive) so the factors, and the
+        // signed quantile `--svd-clamp` takes over them, do not depend on the BLAS library.
+        let flips = AdapterMerger.signConvention(u: svd.u, rows: m, rank: kk)
         var b = [Float](repeating: 0, count: m * kk)
-        for o in 0..<m { for j in 0..<kk { b[o * kk + j] = svd.u[o * kk + j] * svd.s[j] } }
+        for o in 0..<m { for j in 0..<kk { b[o * kk + j] = svd.u[o * kk + j] * svd.s[j] * flips[j] } }
         var a = svd.vt
+        for j in 0..<kk where flips[j] < 0 { for i in (j * n)..<((j + 1) * n) { a[i] = -a[i] } }
         if let q = options.svdClamp {
             let h = AdapterMerger.quantile(b + a, q)
             for i in b.indices { b[i] = min(max(b[i], -h), h) }
             for i in a.indices { a[i] = min(max(a[i], -h), h) }
         }
         return kk == r ? (a, b) : (padRows(a, rows: kk, cols: n, to: r), padColumns(b, rows: m, cols: kk, to: r))
+    }
+
+    /// +1 or −1 per singular pair: the sign that makes the largest-magnitude entry of
+    /// each column of the row-major `rows × rank` matrix `u` positive (first one on ties).
+    static func signConvention(u: [Float], rows: Int, rank: Int) -> [Float] {
+        (0..<rank).map { j in
+            var best: Float = 0
+            for o in 0..<rows where abs(u[o * rank + j]) > abs(best) { best = u[o * rank + j] }
+            return best < 0 ? -1 : 1
+        }
     }
 
     /// Linear-interpolation quantile (`torch.quantile`'s default).
