@@ -69,4 +69,30 @@ import Testing
         let differing = zip(folded, twice).filter { $0 != $1 }.count
         #expect(differing <= folded.count / 10_000, "\(differing) of \(folded.count) elements differ from bf16(W + bf16(delta))")
     }
+
+    /// An adapter that saves resized embeddings (extracted from a fine-tune with 2 more tokens)
+    /// gives a model whose config.json says the new vocabulary size, so Transformers loads it.
+    @Test func resizedEmbeddingsUpdateTheConfigVocabularySize() throws {
+        let models = ToolTestSupport.fixtures + "/models/"
+        let dir = ToolTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let extract = try ToolTestSupport.run("extract-lora", ["--model", models + "llama-ft3-chatml", "--base-model", models + "llama-base",
+                                                               "--out-path", dir + "/adapter", "--max-rank", "8", "-q"])
+        #expect(extract.status == 0, "\(extract.stderr)")
+        for flags in [[], ["--dtype", "float32"]] {
+            let out = dir + "/model\(flags.count)"
+            let apply = try ToolTestSupport.run("apply-lora", [models + "llama-base", dir + "/adapter", out, "-q"] + flags)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            let store = try TensorStore(path: out)
+            let config = try JSONFile.read(out + "/config.json")
+            #expect(store.info("model.embed_tokens.weight")?.shape == [402, 64] && store.info("lm_head.weight")?.shape == [402, 64])
+            #expect(config["vocab_size"]?.intValue == 402)
+            #expect(config["torch_dtype"]?.stringValue == (flags.isEmpty ? "bfloat16" : "float32"))
+        }
+        // An adapter that keeps the vocabulary leaves config.json as the base has it.
+        let plain = try ToolTestSupport.run("apply-lora", [models + "llama-base", models + "lora-a", dir + "/plain", "-q"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(try String(contentsOfFile: dir + "/plain/config.json", encoding: .utf8)
+                == String(contentsOfFile: models + "llama-base/config.json", encoding: .utf8))
+    }
 }
