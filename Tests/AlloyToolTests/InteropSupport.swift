@@ -15,10 +15,11 @@ enum Interop {
         return r?.status == 0
     }()
 
-    /// Offline, quiet, and no `__pycache__` in the source tree.
+    /// Offline, quiet, single-threaded, and no `__pycache__` in the source tree.
     static let environment = [
         "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
         "TQDM_DISABLE": "1", "TOKENIZERS_PARALLELISM": "false", "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",  // tiny models: threads only add overhead on a shared machine
     ]
 
     struct CheckFailed: Error, CustomStringConvertible {
