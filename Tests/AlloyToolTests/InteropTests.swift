@@ -60,6 +60,11 @@ struct InteropTests {
         for report in reports.suffix(2) {
             #expect(report.number("tokenizer_len") == 402 && report.number("embedding_rows") == 402)
         }
+        // `chat_template: chatml` renders in Transformers, with <|im_start|>/<|im_end|> as single tokens (ids 400, 401).
+        let chat = try #require(reports.last)
+        #expect(chat["chat_template"]?.boolValue == true)
+        #expect(chat["chat_prompt_added_token_ids"] == [400, 401], "\(chat["chat_prompt_added_token_ids"].map { JSONWriter.compact.string($0) } ?? "none")")
+        #expect(chat.number("chat_prompt_max_id") < chat.number("embedding_rows"))
     }
 
     // MARK: - merge-moe

@@ -6,6 +6,7 @@
 
 - AutoTokenizer and AutoModelForCausalLM.from_pretrained (default dtype, which must be the
   config's) load it; the loading info lists no missing, unexpected or mismatched keys;
+- a chat template, if there is one, renders and encodes a conversation;
 - a forward pass over a left-padded batch, and greedy `generate` of a few tokens, run;
 - the float32 logits equal those of a model built from config.json alone whose weights are set
   with `load_state_dict` from the safetensors files (so no tensor was dropped, renamed, transposed
@@ -51,6 +52,14 @@ def check(path, compare_with=None, state_dict_reference=True, new_tokens=5):
     out["tokenizer_len"] = len(tokenizer)
     out["vocab_size"] = config.vocab_size
     out["embedding_rows"] = model.get_input_embeddings().weight.shape[0]
+
+    out["chat_template"] = bool(tokenizer.chat_template)
+    if tokenizer.chat_template:
+        chat = [{"role": "user", "content": PROMPTS[0]}, {"role": "assistant", "content": PROMPTS[1]},
+                {"role": "user", "content": PROMPTS[2]}]
+        ids = tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)["input_ids"]
+        out["chat_prompt_max_id"] = max(ids)
+        out["chat_prompt_added_token_ids"] = sorted({i for i in ids if i in tokenizer.added_tokens_decoder})
 
     batch = batch_for(tokenizer)
     mask = batch["attention_mask"]
