@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import AlloyCore
 
-/// The decoder forward pass: against an independent NumPy implementation, against
+/// The decoder forward pass: against Transformers' own hidden states (committed reference), an
+/// independent NumPy implementation, against
 /// mergekit-moe's hidden-state routers (computed by Transformers in bf16), and
 /// the invariances a correct implementation has.
 @Suite struct DecoderForwardTests {
@@ -70,6 +71,66 @@ import Testing
                 #expect(worst <= 1e-4 * max(scale, 1), "\(model) layer \(layer) sequence \(s): max error \(worst) (scale \(scale))")
             }
         }
+    }
+
+    static let transformersReference = TestPaths.packageRoot + "/Tests/AlloyCoreTests/Fixtures/inference/transformers_reference.safetensors"
+
+    /// Largest difference between our states and Transformers' over the real (unpadded) tokens of
+    /// every depth, relative to the largest magnitude of Transformers' states at that depth; and the
+    /// root-mean-square difference relative to the root-mean-square value, worst over depths.
+    static func worstRelativeError(model: String, activationDType: DType?, referenceDType: String) throws -> (worst: Double, depth: Int, rms: Double) {
+        let reference = try TensorStore(path: transformersReference)
+        let ids = try reference.tensor("\(model)/input_ids"), padding = try reference.tensor("\(model)/padding").values.map { Int($0) }
+        let states = try reference.tensor("\(model)/\(referenceDType)/hidden_states")  // [L + 1, S, T, H]
+        let (depths, count, length, h) = (states.shape[0], states.shape[1], states.shape[2], states.shape[3])
+        let sequences = (0..<count).map { s in
+            PaddedSequence(ids: ids.values[(s * length)..<((s + 1) * length)].map { Int($0) }, padding: padding[s])
+        }
+        let forward = try DecoderForward(modelDirectory: TestPaths.model(model))
+        forward.activationDType = activationDType
+        #expect(forward.config.hiddenSize == h && forward.config.numLayers + 1 == depths)
+        let ours = try allStates(forward, sequences)
+        #expect(ours.count == depths)
+        var worst = (0.0, 0), rms = 0.0
+        for depth in 0..<min(depths, ours.count) {
+            var error = 0.0, scale = 0.0, squaredError = 0.0, squares = 0.0
+            for (s, seq) in sequences.enumerated() {
+                for t in seq.padding..<length {
+                    let base = ((depth * count + s) * length + t) * h
+                    for i in 0..<h {
+                        let theirs = Double(states.values[base + i]), mine = Double(ours[depth][s][t * h + i])
+                        error = max(error, abs(mine - theirs))
+                        scale = max(scale, abs(theirs))
+                        squaredError += (mine - theirs) * (mine - theirs)
+                        squares += theirs * theirs
+                    }
+                }
+            }
+            if error / max(scale, 1e-12) > worst.0 { worst = (error / max(scale, 1e-12), depth) }
+            rms = max(rms, (squaredError / max(squares, 1e-24)).squareRoot())
+        }
+        return (worst.0, worst.1, rms)
+    }
+
+    /// Transformers' own hidden states (float32, eager attention, left-padded batch; made once by
+    /// Fixtures/inference/make_transformers_reference.py and committed): ours agree to float32
+    /// rounding at every depth.
+    @Test(arguments: ["llama-base", "mistral-base", "qwen2-base"])
+    func matchesTransformersFloat32HiddenStates(model: String) throws {
+        let (worst, depth, _) = try Self.worstRelativeError(model: model, activationDType: nil, referenceDType: "float32")
+        #expect(worst < 2e-5, "\(model): relative error \(worst) at depth \(depth)")
+    }
+
+    /// Against Transformers in bfloat16 (eager attention): with bf16 activation rounding the pass
+    /// rounds where Transformers does and reproduces its states (bit for bit on this machine; the
+    /// bound leaves room for one bf16 step, 2⁻⁸ of the scale, from another BLAS summation order),
+    /// far closer than the pure float32 pass, which is a few bf16 steps off.
+    @Test(arguments: ["llama-base", "mistral-base", "qwen2-base"])
+    func reproducesTransformersBFloat16HiddenStates(model: String) throws {
+        let rounded = try Self.worstRelativeError(model: model, activationDType: .BF16, referenceDType: "bfloat16")
+        let plain = try Self.worstRelativeError(model: model, activationDType: nil, referenceDType: "bfloat16")
+        #expect(rounded.worst <= 1.0 / 256, "\(model): relative error \(rounded.worst) at depth \(rounded.depth)")
+        #expect(rounded.rms <= plain.rms / 4, "\(model): RMS error with bf16 rounding \(rounded.rms), float32 \(plain.rms)")
     }
 
     /// mergekit-moe's routers for the hidden-gate case are unit vectors of the base

@@ -3,6 +3,9 @@ import Foundation
 /// Writes every tensor of a `TensorSource` as a Hugging Face model directory (shards +
 /// index, streamed tensor by tensor on several threads), with the base model's
 /// non-weight files (config, tokenizer, generation config) copied beside them.
+/// `config.json` gets the output dtype and, when the input embedding's row count changed
+/// (an adapter that saves resized embeddings), the new `vocab_size`, as Transformers'
+/// `resize_token_embeddings` sets it: otherwise Transformers refuses the checkpoint.
 public struct ModelDirectoryWriter: Sendable {
     /// Dtype for floating-point tensors (nil: each keeps its source dtype).
     public var dtype: DType?
@@ -52,14 +55,17 @@ public struct ModelDirectoryWriter: Sendable {
             progress?(i)
         }
         var files = try writer.finish()
-        if let dir = sideFilesFrom { files += try copySideFiles(from: dir, to: output) }
+        let embeddingRows = ModelLayout(names: source.names, configLayerCount: nil).embedding
+            .flatMap { source.info($0)?.shape.first }
+        if let dir = sideFilesFrom { files += try copySideFiles(from: dir, to: output, embeddingRows: embeddingRows) }
         try output.commit()
         return Result(tensors: specs.count, changedTensors: changed.filter { $0 }.count,
                       bytes: specs.reduce(0) { $0 + $1.byteCount }, files: files)
     }
 
-    /// Copies config/tokenizer files (not weights, not the README), setting config.json's dtype.
-    func copySideFiles(from dir: String, to output: OutputDirectory) throws -> [String] {
+    /// Copies config/tokenizer files (not weights, not the README), setting config.json's dtype
+    /// and, if the input embedding has `embeddingRows` rows, its `vocab_size`.
+    func copySideFiles(from dir: String, to output: OutputDirectory, embeddingRows: Int? = nil) throws -> [String] {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return [] }
@@ -69,14 +75,19 @@ public struct ModelDirectoryWriter: Sendable {
             guard fm.fileExists(atPath: src, isDirectory: &isDir), !isDir.boolValue, !name.hasPrefix("."),
                   !name.hasSuffix(".safetensors"), !name.hasSuffix(".safetensors.index.json"), !name.hasSuffix(".bin"),
                   !name.hasSuffix(".pt"), !name.hasSuffix(".pth"), !name.hasSuffix(".gguf"), name != "README.md" else { continue }
-            if name == "config.json", let dtype {
+            let resized = name == "config.json" && embeddingRows != nil
+                && (try? JSONFile.read(src))?["vocab_size"]?.intValue.map { $0 != embeddingRows } == true
+            if name == "config.json", dtype != nil || resized {
                 var config = try JSONFile.read(src)
-                var set = false
-                for key in ["torch_dtype", "dtype"] where config[key] != nil {
-                    config[key] = .string(dtype.torchName)
-                    set = true
+                if let dtype {
+                    var set = false
+                    for key in ["torch_dtype", "dtype"] where config[key] != nil {
+                        config[key] = .string(dtype.torchName)
+                        set = true
+                    }
+                    if !set { config["torch_dtype"] = .string(dtype.torchName) }
                 }
-                if !set { config["torch_dtype"] = .string(dtype.torchName) }
+                if resized, let rows = embeddingRows { config["vocab_size"] = .int(rows) }
                 try JSONFile.write(config, to: output.path(name), writer: .huggingFaceConfig)
             } else {
                 do {

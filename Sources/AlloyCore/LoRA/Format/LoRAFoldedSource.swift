@@ -2,7 +2,8 @@
 /// `merge_and_unload` would produce, without materialising the model.
 ///
 /// - Adapted weights read as `W + scaling·B·A` (transposed for fan_in_fan_out and
-///   embeddings), computed in `Float`; `lora_B.bias` is added to the base bias.
+///   embeddings), computed in `Float`; `lora_B.bias` is added to the base bias. As in
+///   PEFT, an embedding's delta is rounded to the weight's dtype before it is added.
 /// - Tensors the adapter saves in full (`modules_to_save` copies; `….base_layer.weight`
 ///   for resized embeddings) replace the base's; names only the adapter has are added.
 /// - Every other tensor is the base's, unchanged.
@@ -74,7 +75,12 @@ public final class LoRAFoldedSource: TensorSource, @unchecked Sendable {
         }
         if let m = adapter.module(forWeight: name) {
             var w = try base.tensor(name)
-            let delta = try LoRADelta.weightDelta(m, of: adapter, multiplier: multiplier)
+            var delta = try LoRADelta.weightDelta(m, of: adapter, multiplier: multiplier)
+            // PEFT's Embedding.merge casts the delta to the weight's dtype before adding it (two
+            // roundings); its Linear and Conv layers add the float32 delta (one rounding).
+            if m.kind == .embedding, let dtype = base.info(name)?.dtype, dtype.isFloatingPoint {
+                ElementCodec.roundTrip(&delta.values, through: dtype)
+            }
             LoRADelta.add(delta.values, into: &w.values)
             return w
         }

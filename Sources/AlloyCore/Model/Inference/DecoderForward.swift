@@ -15,8 +15,11 @@ import Foundation
 public final class DecoderForward {
     public let config: DecoderConfig
     public let weights: TensorStore
-    /// When set, activations are rounded to this dtype after every operation, to
-    /// follow a reference computed in that dtype (e.g. bf16). Nil: pure Float32.
+    /// When set, activations are rounded to this dtype after every operation, where
+    /// Transformers running the model in that dtype rounds them (projections, RMSNorm before
+    /// and after its weight, each RoPE product and sum, attention scores and probabilities,
+    /// SiLU and the gate product, residual sums), to follow a reference computed in that
+    /// dtype (e.g. bf16). Nil: pure Float32.
     public var activationDType: DType?
 
     public init(config: DecoderConfig, weights: TensorStore) throws {
@@ -48,7 +51,7 @@ public final class DecoderForward {
         }
         try report(0, x)
         guard last > 0 else { return }
-        let rope = RotaryTable(config.rope, length: lengths.max() ?? 0)
+        let rope = RotaryTable(config.rope, length: lengths.max() ?? 0, rounding: activationDType)
         for layer in 0..<min(last, config.numLayers) {
             try attentionBlock(layer, &x, sequences: sequences, starts: starts, rope: rope)
             try mlpBlock(layer, &x, rows: total)
@@ -129,8 +132,17 @@ public final class DecoderForward {
         var gate = try project(normed, rows: rows, p + "mlp.gate_proj", out: c.intermediateSize, inFeatures: h)
         let up = try project(normed, rows: rows, p + "mlp.up_proj", out: c.intermediateSize, inFeatures: h)
         normed = []
-        gate.withUnsafeMutableBufferPointer { g in
-            up.withUnsafeBufferPointer { u in InferenceKernels.siluMultiply(g.baseAddress!, u.baseAddress!, count: g.count) }
+        if activationDType == nil {
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeBufferPointer { u in InferenceKernels.siluMultiply(g.baseAddress!, u.baseAddress!, count: g.count) }
+            }
+        } else {
+            // silu(gate) and its product with up are two operations, each rounded.
+            gate.withUnsafeMutableBufferPointer { InferenceKernels.silu($0.baseAddress!, count: $0.count) }
+            round(&gate)
+            gate.withUnsafeMutableBufferPointer { g in
+                up.withUnsafeBufferPointer { u in InferenceKernels.multiply(g.baseAddress!, u.baseAddress!, count: g.count) }
+            }
         }
         round(&gate)
         var down = try project(gate, rows: rows, p + "mlp.down_proj", out: h, inFeatures: c.intermediateSize)
@@ -145,6 +157,7 @@ public final class DecoderForward {
         let qWidth = c.numHeads * hd, kvWidth = c.numKeyValueHeads * hd
         let group = c.numHeads / c.numKeyValueHeads
         let scale = 1 / Float(hd).squareRoot()
+        let rounding = InferenceKernels.scalarRounding(activationDType)
         let longest = sequences.map(\.ids.count).max() ?? 0
         var scores = [Float](repeating: 0, count: longest * longest)
         q.withUnsafeBufferPointer { qp in
@@ -165,7 +178,16 @@ public final class DecoderForward {
                                         var lo = seq.padding
                                         if let w = c.slidingWindow, w > 0 { lo = max(lo, i - w + 1) }
                                         let hi = i < seq.padding ? lo : i + 1
-                                        InferenceKernels.maskedSoftmax(sp.baseAddress! + i * t, count: t, lo: lo, hi: hi, scale: scale)
+                                        let row = sp.baseAddress! + i * t
+                                        if let rounding {
+                                            // Scores, scaled scores and probabilities are each rounded
+                                            // (the softmax itself runs in Float32).
+                                            InferenceKernels.round(row, count: t) { rounding(rounding($0) * scale) }
+                                            InferenceKernels.maskedSoftmax(row, count: t, lo: lo, hi: hi, scale: 1)
+                                            InferenceKernels.round(row, count: t, rounding)
+                                        } else {
+                                            InferenceKernels.maskedSoftmax(row, count: t, lo: lo, hi: hi, scale: scale)
+                                        }
                                     }
                                     InferenceKernels.gemm(sp.baseAddress!, lda: t, vh, ldb: kvWidth, transposeB: false,
                                                           op.baseAddress! + start * qWidth + head * hd, ldc: qWidth,
@@ -205,10 +227,15 @@ public final class DecoderForward {
     func normalize(_ x: [Float], into y: inout [Float], rows: Int, weight: [Float]) {
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                weight.withUnsafeBufferPointer { wp in
-                    InferenceKernels.rmsNorm(xp.baseAddress!, yp.baseAddress!, rows: rows, width: config.hiddenSize,
-                                             weight: wp.baseAddress!, eps: config.rmsNormEps)
-                }
+                InferenceKernels.rmsNormalize(xp.baseAddress!, yp.baseAddress!, rows: rows, width: config.hiddenSize,
+                                              eps: config.rmsNormEps)
+            }
+        }
+        // Transformers rounds the normalised values to the activation dtype, then their product with the weight.
+        round(&y)
+        y.withUnsafeMutableBufferPointer { yp in
+            weight.withUnsafeBufferPointer {
+                InferenceKernels.scaleColumns(yp.baseAddress!, rows: rows, width: config.hiddenSize, weight: $0.baseAddress!)
             }
         }
         round(&y)
@@ -218,9 +245,12 @@ public final class DecoderForward {
     func headNorm(_ x: inout [Float], weight: [Float]) {
         let hd = config.headDim
         x.withUnsafeMutableBufferPointer { xp in
-            weight.withUnsafeBufferPointer { wp in
-                InferenceKernels.rmsNorm(xp.baseAddress!, xp.baseAddress!, rows: xp.count / hd, width: hd,
-                                         weight: wp.baseAddress!, eps: config.rmsNormEps)
+            InferenceKernels.rmsNormalize(xp.baseAddress!, xp.baseAddress!, rows: xp.count / hd, width: hd, eps: config.rmsNormEps)
+        }
+        round(&x)
+        x.withUnsafeMutableBufferPointer { xp in
+            weight.withUnsafeBufferPointer {
+                InferenceKernels.scaleColumns(xp.baseAddress!, rows: xp.count / hd, width: hd, weight: $0.baseAddress!)
             }
         }
         round(&x)
@@ -257,12 +287,14 @@ public final class DecoderForward {
 }
 
 /// cos/sin of every position's rotary angles, scaled by the RoPE type's attention factor.
+/// With a rounding dtype, cos/sin and every product and sum of the rotation are rounded to it.
 struct RotaryTable {
     let half: Int
     let cos: [Float]
     let sin: [Float]
+    let rounding: ((Float) -> Float)?
 
-    init(_ rope: RopeParameters, length: Int) {
+    init(_ rope: RopeParameters, length: Int, rounding dtype: DType? = nil) {
         let (inverse, scale) = rope.frequencies(sequenceLength: length)
         half = inverse.count
         var c = [Float](repeating: 0, count: length * half), s = c
@@ -272,6 +304,11 @@ struct RotaryTable {
                 c[pos * half + i] = Float(Foundation.cos(angle) * scale)
                 s[pos * half + i] = Float(Foundation.sin(angle) * scale)
             }
+        }
+        rounding = InferenceKernels.scalarRounding(dtype)
+        if let dtype {
+            ElementCodec.roundTrip(&c, through: dtype)
+            ElementCodec.roundTrip(&s, through: dtype)
         }
         cos = c
         sin = s
@@ -287,8 +324,13 @@ struct RotaryTable {
                         for t in 0..<seq.ids.count {
                             let row = xp.baseAddress! + (starts[si] + t) * heads * headDim
                             for head in 0..<heads {
-                                InferenceKernels.rotate(row + head * headDim, cos: cp.baseAddress! + t * half,
-                                                        sin: sp.baseAddress! + t * half, half: half)
+                                if let rounding {
+                                    InferenceKernels.rotateRounded(row + head * headDim, cos: cp.baseAddress! + t * half,
+                                                                   sin: sp.baseAddress! + t * half, half: half, round: rounding)
+                                } else {
+                                    InferenceKernels.rotate(row + head * headDim, cos: cp.baseAddress! + t * half,
+                                                            sin: sp.baseAddress! + t * half, half: half)
+                                }
                             }
                         }
                     }

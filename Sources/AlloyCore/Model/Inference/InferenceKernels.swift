@@ -5,17 +5,67 @@ import Foundation
 /// buffers in non-inlined functions (LLVM vectorises them), plus the one GEMM
 /// shape every projection uses.
 enum InferenceKernels {
-    /// `y[r] = x[r] / rms(x[r]) * weight` for each of `rows` rows of `width` values
-    /// (RMSNorm, computed in Float32 as the reference does after upcasting).
+    /// `y[r] = x[r] / rms(x[r])` for each of `rows` rows of `width` values (RMSNorm before
+    /// its weight, computed in Float32 as the reference does after upcasting).
     @inline(never)
-    static func rmsNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-                        weight: UnsafePointer<Float>, eps: Float) {
+    static func rmsNormalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int, eps: Float) {
         for r in 0..<rows {
             let row = x + r * width, out = y + r * width
             var sum: Float = 0
             for i in 0..<width { sum += row[i] * row[i] }
             let scale = 1 / (sum / Float(width) + eps).squareRoot()
-            for i in 0..<width { out[i] = row[i] * scale * weight[i] }
+            for i in 0..<width { out[i] = row[i] * scale }
+        }
+    }
+
+    /// `y[r][i] *= weight[i]` for each of `rows` rows of `width` values.
+    @inline(never)
+    static func scaleColumns(_ y: UnsafeMutablePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>) {
+        for r in 0..<rows {
+            let row = y + r * width
+            for i in 0..<width { row[i] *= weight[i] }
+        }
+    }
+
+    /// `a[i] = silu(a[i])`.
+    @inline(never)
+    static func silu(_ a: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = a[i]
+            a[i] = g / (1 + expf(-g))
+        }
+    }
+
+    /// `a[i] *= b[i]`.
+    @inline(never)
+    static func multiply(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { a[i] *= b[i] }
+    }
+
+    /// `rotate` with every product and sum rounded by `round`, as a framework computing
+    /// `x·cos + rotate_half(x)·sin` in a low-precision dtype does.
+    @inline(never)
+    static func rotateRounded(_ v: UnsafeMutablePointer<Float>, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, half: Int,
+                              round: (Float) -> Float) {
+        for i in 0..<half {
+            let x1 = v[i], x2 = v[i + half]
+            v[i] = round(round(x1 * cos[i]) + round(-x2 * sin[i]))
+            v[i + half] = round(round(x2 * cos[i]) + round(x1 * sin[i]))
+        }
+    }
+
+    /// Rounds `count` values in place with `round`.
+    @inline(never)
+    static func round(_ v: UnsafeMutablePointer<Float>, count: Int, _ round: (Float) -> Float) {
+        for i in 0..<count { v[i] = round(v[i]) }
+    }
+
+    /// The scalar rounding to `dtype` (nil for Float32 or a dtype Alloy cannot encode).
+    static func scalarRounding(_ dtype: DType?) -> ((Float) -> Float)? {
+        switch dtype {
+        case .BF16?: return { FloatBits.bf16ToFloat(FloatBits.floatToBF16($0)) }
+        case .F16?: return { FloatBits.f16ToFloat(FloatBits.floatToF16($0)) }
+        default: return nil
         }
     }
 
