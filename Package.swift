@@ -29,7 +29,8 @@ let package = Package(
         .testTarget(name: "AlloyCoreTests", dependencies: ["AlloyCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "AlloyToolTests",
-            dependencies: ["AlloyCore", "AlloyCLI"]
+            dependencies: ["AlloyCore", "AlloyCLI"],
+            exclude: ["Fixtures"]  // scripts the tests run with python3, not resources
         ),
     ] + tools.map {
         .executableTarget(

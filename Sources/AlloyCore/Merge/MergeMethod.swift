@@ -140,6 +140,9 @@ public protocol MergeMethod: Sendable {
     /// method would drop out of the output before anything is written (mergekit's
     /// model_stock drops an optional tensor fewer than three models have). Default: true.
     func keepsOptionalTensor(models: Int, hasBase: Bool) -> Bool
+    /// Checks one output tensor's resolved parameters at plan time, before any tensor data is
+    /// read: `inputs` holds each input's per-model parameters in request order. Default: nothing.
+    func validate(tensor: String, global: [String: ParameterValue], inputs: [[String: ParameterValue]]) throws
     /// The dtype mergekit's result has when its arithmetic promotes past the working
     /// dtype (ramplus_tl and arcee_fusion return float32 tensors from bfloat16 inputs);
     /// nil means the working dtype. `out_dtype`, when configured, still wins.
@@ -150,6 +153,8 @@ extension MergeMethod {
     public var promotedResultDType: DType? { nil }
 
     public func keepsOptionalTensor(models: Int, hasBase: Bool) -> Bool { true }
+
+    public func validate(tensor: String, global: [String: ParameterValue], inputs: [[String: ParameterValue]]) throws {}
 
     public func validate(models: Int, hasBase: Bool) throws {
         if baseRole == .required && !hasBase {

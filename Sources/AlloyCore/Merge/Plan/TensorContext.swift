@@ -71,6 +71,7 @@ struct TensorContext {
         }
 
         let shape = try reconcileShapes(name: name, inputs: &inputs, isEmbedding: isEmbedding, warnings: &warnings)
+        try method.validate(tensor: name, global: global, inputs: inputs.map(\.parameters))
         if isOptional {
             let hasBase = inputs.contains { $0.isBase && method.baseRole != .input }
             if !method.keepsOptionalTensor(models: inputs.count - (hasBase ? 1 : 0), hasBase: hasBase) {
