@@ -82,6 +82,21 @@ import Testing
         #expect(head.isOptional && head.isEmbedding)
     }
 
+    /// A frankenmerge ending in a tied model still gets a head when another model has one: the
+    /// tied model's embedding, as mergekit writes it.
+    @Test func frankenmergeEndingInATiedModelBorrowsItsEmbeddingForTheHead() throws {
+        let p = try plan("""
+            merge_method: passthrough
+            slices:
+              - sources: [{model: \(TestPaths.model("llama-ft1")), layer_range: [0, 2]}]
+              - sources: [{model: \(TestPaths.model("llama-ft1-tied")), layer_range: [2, 4]}]
+            """)
+        let head = try #require(tensor(p, "lm_head.weight"))
+        #expect(head.inputs.map(\.tensor) == ["model.embed_tokens.weight"])
+        #expect(head.inputs.map(\.modelName) == [TestPaths.model("llama-ft1-tied")])
+        #expect(p.outputConfig.json["tie_word_embeddings"]?.boolValue == false)
+    }
+
     @Test func fullyTiedModelsGetNoHead() throws {
         let p = try plan("""
             merge_method: linear

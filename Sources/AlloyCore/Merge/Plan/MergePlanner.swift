@@ -94,7 +94,9 @@ public struct MergePlanner: Sendable {
         }
         // Post-layer tensors: models of the last slice, evaluated at t = 0 (as mergekit does).
         let last = slices.count - 1
-        for name in orderedUnion(slices[last].sources.map { models[$0.model].layout.postLayer }) {
+        // A head any model has is planned even when the last slice's models are tied: they lend their embedding (as mergekit does).
+        let heads = orderedUnion(models.map { $0.layout.postLayer.filter(ModelLayout.isHead) })
+        for name in orderedUnion(slices[last].sources.map { models[$0.model].layout.postLayer } + [heads]) {
             if let t = try context.plan(name: name, position: .postLayer, slice: slices[last], sliceIndex: last, t: 0,
                                         inputName: { _, _ in name }, warnings: &warnings) { tensors.append(t) }
         }
