@@ -30,7 +30,7 @@ let package = Package(
         .testTarget(
             name: "AlloyToolTests",
             dependencies: ["AlloyCore", "AlloyCLI"],
-            exclude: ["Interop"]  // Python checks the interop tests run
+            exclude: ["Interop", "Fixtures"]  // Python scripts the tests run, not resources
         ),
     ] + tools.map {
         .executableTarget(

@@ -70,6 +70,7 @@ struct MergeYamlToolTests {
     /// Each bad configuration must fail with one line naming the key, and leave nothing behind.
     @Test(arguments: [
         ("merge_method: linear\nmodels:\n  - model: ./models/llama-ft1\n    paramters: {weight: 1}\n", "paramters"),
+        ("merge_method: linear\nmodels:\n  - model: ./models/llama-ft1\n    parameters: {weight: 0.5}\n  - model: ./models/llama-ft2\n    parameters: {weight: -0.5}\n", "sum to 0"),
         ("merge_method: linera\nmodels:\n  - model: ./models/llama-ft1\n    parameters: {weight: 1}\n", "linera"),
         ("merge_method: linear\nmodels:\n  - model: ./models/llama-ft1\n", "weight"),
         ("merge_method: linear\nmodels:\n  - model: ./models/nope\n    parameters: {weight: 1}\n", "./models/nope"),

@@ -132,8 +132,17 @@ public protocol MergeMethod: Sendable {
     /// Checks the model counts before any tensor is read (e.g. slerp takes exactly two models).
     /// `models` counts non-base models; `hasBase` tells whether a base is configured.
     func validate(models: Int, hasBase: Bool) throws
-    /// Merges one tensor. Returns nil only for optional tensors the method drops.
+    /// Merges one tensor. Returns nil only for optional tensors the method drops
+    /// (which `keepsOptionalTensor` should have announced at plan time).
     func merge(_ request: MergeRequest) throws -> Tensor?
+    /// Whether the method makes an optional tensor (a tied LM head, say) that `models`
+    /// non-base models have, the base too when `hasBase`. The planner leaves tensors the
+    /// method would drop out of the output before anything is written (mergekit's
+    /// model_stock drops an optional tensor fewer than three models have). Default: true.
+    func keepsOptionalTensor(models: Int, hasBase: Bool) -> Bool
+    /// Checks one output tensor's resolved parameters at plan time, before any tensor data is
+    /// read: `inputs` holds each input's per-model parameters in request order. Default: nothing.
+    func validate(tensor: String, global: [String: ParameterValue], inputs: [[String: ParameterValue]]) throws
     /// The dtype mergekit's result has when its arithmetic promotes past the working
     /// dtype (ramplus_tl and arcee_fusion return float32 tensors from bfloat16 inputs);
     /// nil means the working dtype. `out_dtype`, when configured, still wins.
@@ -142,6 +151,10 @@ public protocol MergeMethod: Sendable {
 
 extension MergeMethod {
     public var promotedResultDType: DType? { nil }
+
+    public func keepsOptionalTensor(models: Int, hasBase: Bool) -> Bool { true }
+
+    public func validate(tensor: String, global: [String: ParameterValue], inputs: [[String: ParameterValue]]) throws {}
 
     public func validate(models: Int, hasBase: Bool) throws {
         if baseRole == .required && !hasBase {

@@ -66,4 +66,47 @@ public struct ModelConfig: Sendable {
         copy[first] = path.count == 1 ? newValue : setting(child, path.dropFirst(), newValue)
         return copy
     }
+
+    /// Marks the output's embeddings tied when no LM head is written although some input had
+    /// one (a head the merge method dropped), so that loaders reuse the input embedding
+    /// instead of initialising a random head. Leaves the config alone otherwise.
+    public mutating func tieEmbeddingsIfHeadless(wroteHead: Bool, inputsHadHead: Bool) {
+        guard !wroteHead, inputsHadHead else { return }
+        let key = json["tie_word_embeddings"] == nil && json["text_config"]?["tie_word_embeddings"] != nil
+            ? "text_config.tie_word_embeddings" : "tie_word_embeddings"
+        if value(at: key)?.boolValue != true { set(key, .bool(true)) }
+    }
+
+    /// Dotted keys of lists with one entry per layer (`layer_types`, `no_rope_layers`): lists
+    /// whose length is the layer count and whose key names per-layer values.
+    public var perLayerListKeys: [String] {
+        guard let countKey = layerCountKey, let count = layerCount else { return [] }
+        let parent = countKey.contains(".") ? String(countKey.split(separator: ".")[0]) : nil
+        let object = parent.map { json[$0] } ?? json
+        guard let entries = object?.objectValue else { return [] }
+        return entries.compactMap { key, value in
+            guard key.hasSuffix("layer_types") || key.hasSuffix("_layers"), value.arrayValue?.count == count else { return nil }
+            return parent.map { "\($0).\(key)" } ?? key
+        }
+    }
+
+    /// Rebuilds every per-layer list for output layers made from `origins` (each output layer's
+    /// source model config and layer index), so a frankenmerge's `layer_types` match its layers.
+    /// A source without the list (or too short) contributes this config's entry at that index, if any.
+    public mutating func rebuildPerLayerLists(origins: [(config: ModelConfig, layer: Int)]) {
+        for key in perLayerListKeys {
+            let own = value(at: key)?.arrayValue ?? []
+            var rebuilt: [JSONValue] = []
+            for (source, layer) in origins {
+                if let list = source.value(at: key)?.arrayValue, layer < list.count {
+                    rebuilt.append(list[layer])
+                } else if layer < own.count {
+                    rebuilt.append(own[layer])
+                } else {
+                    return  // nothing to take this layer's entry from: leave the list as the donor has it
+                }
+            }
+            set(key, .array(rebuilt))
+        }
+    }
 }

@@ -82,6 +82,21 @@ import Testing
         #expect(head.isOptional && head.isEmbedding)
     }
 
+    /// A frankenmerge ending in a tied model still gets a head when another model has one: the
+    /// tied model's embedding, as mergekit writes it.
+    @Test func frankenmergeEndingInATiedModelBorrowsItsEmbeddingForTheHead() throws {
+        let p = try plan("""
+            merge_method: passthrough
+            slices:
+              - sources: [{model: \(TestPaths.model("llama-ft1")), layer_range: [0, 2]}]
+              - sources: [{model: \(TestPaths.model("llama-ft1-tied")), layer_range: [2, 4]}]
+            """)
+        let head = try #require(tensor(p, "lm_head.weight"))
+        #expect(head.inputs.map(\.tensor) == ["model.embed_tokens.weight"])
+        #expect(head.inputs.map(\.modelName) == [TestPaths.model("llama-ft1-tied")])
+        #expect(p.outputConfig.json["tie_word_embeddings"]?.boolValue == false)
+    }
+
     @Test func fullyTiedModelsGetNoHead() throws {
         let p = try plan("""
             merge_method: linear
@@ -91,6 +106,66 @@ import Testing
             """)
         #expect(tensor(p, "lm_head.weight") == nil)
         #expect(p.outputConfig.json["tie_word_embeddings"]?.boolValue == true)
+    }
+
+    /// model_stock drops an optional tensor (the LM head) that only the base and one other
+    /// model have; the plan leaves it out before anything is written instead of failing mid-run.
+    @Test func modelStockOptionalHeadIsDecidedAtPlanTime() throws {
+        #expect(ModelStock().keepsOptionalTensor(models: 1, hasBase: true) == false)
+        #expect(ModelStock().keepsOptionalTensor(models: 2, hasBase: true))
+        #expect(ModelStock().keepsOptionalTensor(models: 0, hasBase: true))
+        #expect(LinearMerge().keepsOptionalTensor(models: 1, hasBase: false))
+        let config = try MergeConfigurationParser.parse("""
+            merge_method: model_stock
+            base_model: \(TestPaths.model("llama-base"))
+            models:
+              - model: \(TestPaths.model("llama-ft1"))
+              - model: \(TestPaths.model("llama-ft2"))
+            """)
+        let models = try config.referencedModels.map { try ModelSourceFactory.open($0, hooks: MergeHooks()) }
+        let context = TensorContext(config: config, method: ModelStock(), models: models, transforms: [])
+        func slice(_ sources: [Int]) -> MergePlanner.Slice {
+            MergePlanner.Slice(key: "models", sources: sources.map {
+                MergePlanner.Source(key: "models[\($0)]", model: $0, range: 0..<4, parameters: .init())
+            }, parameters: .init(), base: 0)
+        }
+        var warnings: [String] = []
+        let two = try context.plan(name: "lm_head.weight", position: .postLayer, slice: slice([0, 1]), sliceIndex: 0, t: 0,
+                                   inputName: { _, _ in "lm_head.weight" }, warnings: &warnings)
+        #expect(two == nil)
+        #expect(warnings.contains { $0.hasPrefix("lm_head.weight: left out") })
+        let three = try context.plan(name: "lm_head.weight", position: .postLayer, slice: slice([0, 1, 2]), sliceIndex: 0, t: 0,
+                                     inputName: { _, _ in "lm_head.weight" }, warnings: &warnings)
+        #expect(three?.inputs.count == 3)
+        // A required tensor is never dropped: model_stock fails on it at merge time, as mergekit does.
+        let norm = try context.plan(name: "model.norm.weight", position: .postLayer, slice: slice([0, 1]), sliceIndex: 0, t: 0,
+                                    inputName: { _, _ in "model.norm.weight" }, warnings: &warnings)
+        #expect(norm?.inputs.count == 2)
+    }
+
+    /// An output without a head whose inputs had one is marked tied, at the key the config uses.
+    @Test func droppedHeadTiesTheEmbeddings() throws {
+        var untied = ModelConfig(json: try JSONParser.parse(#"{"tie_word_embeddings": false, "num_hidden_layers": 2}"#))
+        untied.tieEmbeddingsIfHeadless(wroteHead: false, inputsHadHead: true)
+        #expect(untied.json["tie_word_embeddings"]?.boolValue == true)
+        var nested = ModelConfig(json: try JSONParser.parse(#"{"text_config": {"tie_word_embeddings": false}}"#))
+        nested.tieEmbeddingsIfHeadless(wroteHead: false, inputsHadHead: true)
+        #expect(nested.value(at: "text_config.tie_word_embeddings")?.boolValue == true)
+        #expect(nested.json["tie_word_embeddings"] == nil)
+        var kept = ModelConfig(json: try JSONParser.parse(#"{"tie_word_embeddings": false}"#))
+        kept.tieEmbeddingsIfHeadless(wroteHead: true, inputsHadHead: true)
+        #expect(kept.json["tie_word_embeddings"]?.boolValue == false)
+    }
+
+    /// Per-layer lists follow a frankenmerge's layers; a models: merge keeps them verbatim.
+    @Test func perLayerListsFollowTheLayers() throws {
+        let a = ModelConfig(json: try JSONParser.parse(#"{"num_hidden_layers": 3, "layer_types": ["s", "s", "f"], "max_window_layers": 3}"#))
+        let b = ModelConfig(json: try JSONParser.parse(#"{"num_hidden_layers": 3, "layer_types": ["x", "y", "z"]}"#))
+        #expect(a.perLayerListKeys == ["layer_types"])
+        var out = a
+        out.rebuildPerLayerLists(origins: [(a, 0), (a, 1), (b, 1), (b, 2)])
+        #expect(out.json["layer_types"] == .array(["s", "s", "y", "z"].map(JSONValue.string)))
+        #expect(out.json["max_window_layers"] == .number("3"))
     }
 
     @Test func dtypesFollowMergekit() throws {

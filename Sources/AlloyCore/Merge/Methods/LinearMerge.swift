@@ -16,6 +16,16 @@ public struct LinearMerge: BlockwiseMergeMethod {
         }
     }
 
+    /// Normalising weights that sum to zero would write inf/NaN everywhere (as mergekit does): refuse it.
+    public func validate(tensor: String, global: [String: ParameterValue], inputs: [[String: ParameterValue]]) throws {
+        guard global["normalize"]?.bool ?? true else { return }
+        let weights = inputs.compactMap { $0["weight"]?.number }
+        if weights.count == inputs.count, !weights.isEmpty, weights.reduce(0, +) == 0 {
+            throw AlloyError(.config, code: "zero_weight_sum", "parameters.weight: the weights for \(tensor) sum to 0, so normalize: true would divide by zero",
+                             hint: "change the weights, or set normalize: false for a plain weighted sum")
+        }
+    }
+
     public func merge(_ request: MergeRequest) throws -> Tensor? {
         let inputs = (request.base.map { [$0] } ?? []) + request.models
         guard let first = inputs.first else { return nil }

@@ -20,13 +20,16 @@ public struct ModelStock: MergeMethod {
         }
     }
 
+    /// An optional tensor only the base has is copied from it; one that the base and a single
+    /// other model have is left out (the angle between offsets needs two of them).
+    public func keepsOptionalTensor(models: Int, hasBase: Bool) -> Bool { models != 1 }
+
     public func merge(_ request: MergeRequest) throws -> Tensor? {
         guard let baseInput = request.base else {
             throw AlloyError(.mismatch, code: "missing_base_tensor", "tensor \(request.outputName): the base model does not have it (model_stock needs it)")
         }
         if request.models.isEmpty { return baseInput.tensor }
         if request.models.count < 2 {
-            if request.isOptional { return nil }
             throw AlloyError(.mismatch, code: "too_few_models",
                              "tensor \(request.outputName): model_stock needs the base and at least two other models to have it")
         }

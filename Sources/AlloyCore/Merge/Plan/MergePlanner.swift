@@ -67,9 +67,12 @@ public struct MergePlanner: Sendable {
         }
         // Layers, renumbered consecutively across slices.
         var outputLayer = 0
+        var layerOrigins: [(config: ModelConfig, layer: Int)] = []
         for (s, slice) in slices.enumerated() {
             let n = slice.layerCount
             for j in 0..<n {
+                let first = slice.sources[0]
+                layerOrigins.append((models[first.model].config, first.range.lowerBound + j))
                 let t = n > 1 ? Double(j) / Double(n - 1) : 1
                 let suffixes = orderedUnion(slice.sources.map { src -> [String] in
                     let layers = models[src.model].layout.layerSuffixes
@@ -91,7 +94,9 @@ public struct MergePlanner: Sendable {
         }
         // Post-layer tensors: models of the last slice, evaluated at t = 0 (as mergekit does).
         let last = slices.count - 1
-        for name in orderedUnion(slices[last].sources.map { models[$0.model].layout.postLayer }) {
+        // A head any model has is planned even when the last slice's models are tied: they lend their embedding (as mergekit does).
+        let heads = orderedUnion(models.map { $0.layout.postLayer.filter(ModelLayout.isHead) })
+        for name in orderedUnion(slices[last].sources.map { models[$0.model].layout.postLayer } + [heads]) {
             if let t = try context.plan(name: name, position: .postLayer, slice: slices[last], sliceIndex: last, t: 0,
                                         inputName: { _, _ in name }, warnings: &warnings) { tensors.append(t) }
         }
@@ -102,7 +107,13 @@ public struct MergePlanner: Sendable {
         tensors.sort { $0.name < $1.name }
 
         var outputConfig = models[donor].config
-        if let key = outputConfig.layerCountKey { outputConfig.set(key, .int(outputLayer)) }
+        outputConfig.tieEmbeddingsIfHeadless(wroteHead: tensors.contains { ModelLayout.isHead($0.name) },
+                                             inputsHadHead: models.contains { m in m.layout.postLayer.contains(where: ModelLayout.isHead) })
+        if let key = outputConfig.layerCountKey {
+            // Per-layer lists (layer_types) follow the layers; with models: the layers stay as they are.
+            if config.slices != nil { outputConfig.rebuildPerLayerLists(origins: layerOrigins) }
+            outputConfig.set(key, .int(outputLayer))
+        }
         if let dtype = config.outDType ?? config.dtype {
             for key in outputConfig.dtypeKeys { outputConfig.set(key, .string(dtype.torchName)) }
         }

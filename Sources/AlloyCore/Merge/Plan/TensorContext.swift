@@ -24,10 +24,16 @@ struct TensorContext {
             }
         }
         if found.isEmpty { return nil }
-        if let (src, wanted) = missing.first {
+        // A model without an optional tensor drops out of it (as in mergekit), except a base the method indexes.
+        let isOptional = isHead
+        let fatal = isOptional ? missing.filter { $0.0.model == slice.base && method.baseRole == .required } : missing
+        if let (src, wanted) = fatal.first {
             throw AlloyError(.mismatch, code: "missing_tensor",
                              "\(wanted): required by output tensor \(name) but not present in \(models[src.model].name)",
                              hint: "every model merged into a tensor must have it; check that the models share one architecture")
+        }
+        if !missing.isEmpty {
+            warnings.append("\(name): merged without \(missing.map { models[$0.0.model].name }.joined(separator: ", ")), which lack it")
         }
 
         let resolver = ParameterResolver(sliceParameters: slice.parameters, topParameters: config.parameters, sliceKey: slice.key)
@@ -65,6 +71,14 @@ struct TensorContext {
         }
 
         let shape = try reconcileShapes(name: name, inputs: &inputs, isEmbedding: isEmbedding, warnings: &warnings)
+        try method.validate(tensor: name, global: global, inputs: inputs.map(\.parameters))
+        if isOptional {
+            let hasBase = inputs.contains { $0.isBase && method.baseRole != .input }
+            if !method.keepsOptionalTensor(models: inputs.count - (hasBase ? 1 : 0), hasBase: hasBase) {
+                warnings.append("\(name): left out of the output (\(method.name) does not merge it from \(inputs.count) model\(inputs.count == 1 ? "" : "s"))")
+                return nil
+            }
+        }
         let floats = inputs.allSatisfy { $0.dtype.isFloatingPoint }
         var working = config.dtype ?? TensorContext.promote(inputs.map(\.dtype))
         var result = working
@@ -88,7 +102,7 @@ struct TensorContext {
             }
         }
         return TensorPlan(name: name, position: position, slice: sliceIndex, t: t, inputs: inputs, global: global,
-                          isEmbedding: isEmbedding, isOptional: isHead, shape: shape, workingDType: working,
+                          isEmbedding: isEmbedding, isOptional: isOptional, shape: shape, workingDType: working,
                           resultDType: result, outputDType: output, copiesRaw: copiesRaw)
     }
 
