@@ -25,13 +25,13 @@ import Testing
         #expect(throws: AlloyError.self) { try ModelStock().validate(models: 1, hasBase: true) }
         #expect(throws: AlloyError.self) { try ModelStock().validate(models: 2, hasBase: false) }
         let base = MT.input("base", [0, 0, 0, 0], shape: [2, 2])
-        // Only the base has the tensor → the base; one fine-tune of an optional tensor → dropped.
+        // Only the base has the tensor → the base. One fine-tune of an optional tensor: the plan
+        // leaves it out (decided before any tensor is read), and merging it anyway is an error.
         #expect(try ModelStock().merge(MT.request(base: base, models: []))?.values == [0, 0, 0, 0])
-        var optional = MT.request(base: base, models: [MT.input("x", [1, 1, 1, 1], shape: [2, 2])])
-        optional.isOptional = true
-        #expect(try ModelStock().merge(optional) == nil)
-        optional.isOptional = false
-        #expect(throws: AlloyError.self) { try ModelStock().merge(optional) }
+        #expect(!ModelStock().keepsOptionalTensor(models: 1, hasBase: true))
+        #expect(ModelStock().keepsOptionalTensor(models: 2, hasBase: true))
+        let one = MT.request(base: base, models: [MT.input("x", [1, 1, 1, 1], shape: [2, 2])])
+        #expect(throws: AlloyError.self) { try ModelStock().merge(one) }
         // filter_wise: row 0 parallel (t = 1), row 1 orthogonal (t = 0).
         let x = MT.input("x", [1, 0, 1, 0], shape: [2, 2]), y = MT.input("y", [2, 0, 0, 1], shape: [2, 2])
         let out = try #require(try ModelStock().merge(MT.request(base: base, models: [x, y], global: ["filter_wise": .bool(true)])))
