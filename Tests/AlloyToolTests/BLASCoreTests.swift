@@ -11,11 +11,8 @@ import Testing
         return Set(line.split(separator: " ").map(String.init))
     }()
 
-    @Test(arguments: ["safetensors-inspect", "tensor-diff", "merge-yaml", "extract-lora"])
-    func toolsChooseFastKernelsWithoutBeingTold(_ tool: String) throws {
-        guard Self.cpuFlags.contains("avx2") else { return }  // no fast kernels to expect on this CPU
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+    /// The OpenBLAS core `tool` reports when started with exactly `environment`.
+    static func reportedCore(_ tool: String, environment: [String: String]) throws -> (status: Int32, core: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ToolTestSupport.productsDirectory + "/" + tool)
         process.arguments = ["--debug-blas-core"]
@@ -26,7 +23,16 @@ import Testing
         let core = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        return (process.terminationStatus, core)
+    }
+
+    @Test(arguments: ["safetensors-inspect", "tensor-diff", "merge-yaml", "extract-lora"])
+    func toolsChooseFastKernelsWithoutBeingTold(_ tool: String) throws {
+        guard Self.cpuFlags.contains("avx2") else { return }  // no fast kernels to expect on this CPU
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "OPENBLAS_CORETYPE")
+        let (status, core) = try Self.reportedCore(tool, environment: environment)
+        #expect(status == 0)
         #expect(!core.isEmpty && core != "Prescott" && core != "Core2" && core != "Nehalem", "\(tool) runs OpenBLAS core \(core)")
         if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(Self.cpuFlags.contains) {
             #expect(["SkylakeX", "Cooperlake", "SapphireRapids"].contains(core), "AVX-512 CPU, core \(core)")
@@ -41,17 +47,8 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_CORETYPE"] = "Prescott"
         environment["ALLOY_BLAS_RECHECK"] = "1"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ToolTestSupport.productsDirectory + "/safetensors-inspect")
-        process.arguments = ["--debug-blas-core"]
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let core = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, core) = try Self.reportedCore("safetensors-inspect", environment: environment)
+        #expect(status == 0)
         let expected = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(Self.cpuFlags.contains) ? "SkylakeX" : "Haswell"
         #expect(core == expected, "forced Prescott, then re-executed with core \(core)")
     }
