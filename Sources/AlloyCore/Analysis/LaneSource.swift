@@ -15,8 +15,10 @@ struct BF16Lanes: LaneSource {
     let base: UnsafeRawPointer
 
     @inline(__always) func lanes(at i: Int) -> SIMD8<Float> {
-        let half = base.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)
-        return unsafeBitCast(SIMD8<UInt32>(truncatingIfNeeded: half) &<< 16, to: SIMD8<Float>.self)
+        let h = base.loadUnaligned(fromByteOffset: i &* 2, as: SIMD8<UInt16>.self)
+        let w = SIMD8<UInt32>(UInt32(h[0]), UInt32(h[1]), UInt32(h[2]), UInt32(h[3]),
+                              UInt32(h[4]), UInt32(h[5]), UInt32(h[6]), UInt32(h[7]))
+        return unsafeBitCast(w &<< 16, to: SIMD8<Float>.self)
     }
 
     @inline(__always) func value(at i: Int) -> Float {
@@ -77,9 +79,10 @@ enum Lanes {
         SIMD4(a[0] > b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1], a[2] > b[2] ? a[2] : b[2], a[3] > b[3] ? a[3] : b[3])
     }
 
-    /// 1 where `a > b`, else 0.
-    @inline(__always) static func greater(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<Double> {
-        SIMD4(a[0] > b[0] ? 1 : 0, a[1] > b[1] ? 1 : 0, a[2] > b[2] ? 1 : 0, a[3] > b[3] ? 1 : 0)
+    /// 1 where `a > b`, else 0, from the sign bit of `b − a` (no compare, no branch;
+    /// callers pass finite values).
+    @inline(__always) static func exceeds(_ a: SIMD4<Double>, _ b: SIMD4<Double>) -> SIMD4<UInt64> {
+        unsafeBitCast(b - a, to: SIMD4<UInt64>.self) &>> 63
     }
 }
 

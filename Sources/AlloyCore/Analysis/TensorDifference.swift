@@ -80,7 +80,7 @@ public struct TensorDifference: Sendable, Equatable {
             if dtypeA == dtypeB && memcmp(rawA.baseAddress!, rawB.baseAddress!, rawA.count) == 0 {
                 total.merge(sideA.identical(n))
             } else {
-                total.merge(sideA.compare(with: sideB, n, tolerance))
+                total.merge(sideA.compare(with: sideB, n, tolerance, relativeSoFar: total.maxRelativeDifference))
             }
             start += n
         }
@@ -110,12 +110,12 @@ public struct TensorDifference: Sendable, Equatable {
             }
         }
 
-        func compare(with other: Side, _ n: Int, _ tolerance: Tolerance) -> TensorDifference {
+        func compare(with other: Side, _ n: Int, _ tolerance: Tolerance, relativeSoFar: Double) -> TensorDifference {
             switch (self, other) {
-            case (.bf16(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance)
-            case (.bf16(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance)
-            case (.f32(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance)
-            case (.f32(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance)
+            case (.bf16(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.bf16(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.f32(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.f32(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
             }
         }
     }
