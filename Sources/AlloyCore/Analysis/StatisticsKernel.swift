@@ -73,41 +73,61 @@ enum StatisticsKernel {
 
     /// Adds `groups` groups of eight elements from `start` to `m`, or returns false
     /// (leaving `m` alone) when any of them is NaN or infinite.
+    ///
+    /// Two passes over the (cache-resident) block, each with few enough
+    /// accumulators to stay in registers: float extremes and counts, then the
+    /// double sums.
     @inline(never) static func finiteLanes<S: LaneSource>(_ source: S, _ start: Int, _ groups: Int, _ shift: Float,
                                                           into m: inout BlockMoments) -> Bool {
-        let k = SIMD4<Double>(repeating: Double(shift))
-        var sum0 = SIMD4<Double>.zero, sum1 = SIMD4<Double>.zero
-        var sq0 = SIMD4<Double>.zero, sq1 = SIMD4<Double>.zero
-        var abs0 = SIMD4<Double>.zero, abs1 = SIMD4<Double>.zero
-        var lo = SIMD8<Float>(repeating: .infinity), hi = SIMD8<Float>(repeating: -.infinity)
-        // Per lane: non-finite count in the high 16 bits, zero count in the low 16 (≤ 512 each).
-        var flags = SIMD8<UInt32>.zero
-        for g in 0..<groups {
-            let v = source.lanes(at: start &+ g &* 8)
-            flags &+= (Lanes.nonFinite(v) &<< 16) | Lanes.zero(v)
-            lo = Lanes.min(v, lo)
-            hi = Lanes.max(v, hi)
-            let (x0, x1) = Lanes.widen(v)
-            let d0 = x0 - k, d1 = x1 - k
-            sum0 += d0
-            sum1 += d1
-            sq0 += d0 * d0
-            sq1 += d1 * d1
-            let (a0, a1) = Lanes.widen(Lanes.abs(v))
-            abs0 += a0
-            abs1 += a1
-        }
-        guard (flags &>> 16).wrappedSum() == 0 else { return false }
+        let extremes = extremes(source, start, groups)
+        guard extremes.nonFinite == 0 else { return false }
+        let sums = sums(source, start, groups, shift)
         let n = groups * 8
         m.count += n
         m.finite += n
-        m.zeros += Int((flags & 0xFFFF).wrappedSum())
-        m.shiftedSum += (sum0 + sum1).sum()
-        m.shiftedSquares += (sq0 + sq1).sum()
-        m.sumAbs += (abs0 + abs1).sum()
-        m.min = Swift.min(m.min, lo.min())
-        m.max = Swift.max(m.max, hi.max())
+        m.zeros += extremes.zeros
+        m.shiftedSum += sums.shifted
+        m.shiftedSquares += sums.squares
+        m.sumAbs += sums.abs
+        m.min = Swift.min(m.min, extremes.min)
+        m.max = Swift.max(m.max, extremes.max)
         return true
+    }
+
+    /// Minimum, maximum (meaningful when `nonFinite` is 0) and the zero and non-finite counts.
+    @inline(never) static func extremes<S: LaneSource>(_ source: S, _ start: Int, _ groups: Int)
+        -> (min: Float, max: Float, zeros: Int, nonFinite: Int)
+    {
+        var lo = SIMD8<Float>(repeating: .infinity), hi = SIMD8<Float>(repeating: -.infinity)
+        var zeros = SIMD8<UInt32>.zero, nonFinite = SIMD8<UInt32>.zero
+        for g in 0..<groups {
+            let v = source.lanes(at: start &+ g &* 8)
+            nonFinite &+= Lanes.nonFinite(v)
+            zeros &+= Lanes.zero(v)
+            lo = Lanes.min(v, lo)
+            hi = Lanes.max(v, hi)
+        }
+        return (lo.min(), hi.max(), Int(zeros.wrappedSum()), Int(nonFinite.wrappedSum()))
+    }
+
+    /// Σ(x − shift), Σ(x − shift)² and Σ|x| over finite elements.
+    @inline(never) static func sums<S: LaneSource>(_ source: S, _ start: Int, _ groups: Int, _ shift: Float)
+        -> (shifted: Double, squares: Double, abs: Double)
+    {
+        let k = SIMD4<Double>(repeating: Double(shift))
+        var sum = SIMD4<Double>.zero, sq = SIMD4<Double>.zero, absSum = SIMD4<Double>.zero
+        for g in 0..<groups {
+            let v = source.lanes(at: start &+ g &* 8)
+            let (x0, x1) = Lanes.widen(v), (a0, a1) = Lanes.widen(Lanes.abs(v))
+            let d0 = x0 - k, d1 = x1 - k
+            sum += d0
+            sq += d0 * d0
+            absSum += a0
+            sum += d1
+            sq += d1 * d1
+            absSum += a1
+        }
+        return (sum.sum(), sq.sum(), absSum.sum())
     }
 
     /// Adds elements `range` to `m` one at a time, counting NaN and infinities apart.
