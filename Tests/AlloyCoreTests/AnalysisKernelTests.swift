@@ -103,6 +103,23 @@ import Testing
         #expect(Self.close(d.normA, reference.normA, 0) && Self.close(d.normB, reference.normB, 0))
     }
 
+    @Test func largestRatioIsExactWhenFloatDifferencesOverflow() {
+        // 3e38 − (−1e38) overflows float (ratio 4/3); the largest ratio is elsewhere.
+        var a = [Float](repeating: 1, count: 64), b = [Float](repeating: 1, count: 64)
+        a[3] = 3e38
+        b[3] = -1e38
+        a[40] = 1
+        b[40] = -0.9
+        let sa = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096), sb = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096)
+        defer { sa.deallocate(); sb.deallocate() }
+        let d = a.withUnsafeBytes { ra in b.withUnsafeBytes { rb in
+            TensorDifference.compute(ra, dtype: .F32, rb, dtype: .F32, count: a.count, tolerance: .exact, scratchA: sa, scratchB: sb)
+        } }
+        #expect(d.maxRelativeDifference == (1 + Double(Float(0.9))) / 1)
+        #expect(d.maxAbsoluteDifference == Double(Float(3e38)) + Double(Float(1e38)))
+        #expect(d.mismatches == 2)
+    }
+
     @Test func storeResultsDoNotDependOnTheThreadCount() throws {
         let dir = TestPaths.temporaryDirectory()
         let n = (1 << 20) + 3 * 4096 + 5  // two pieces, a ragged last block

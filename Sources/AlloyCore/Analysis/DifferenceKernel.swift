@@ -21,8 +21,9 @@ enum DifferenceKernel {
                 // the exact one is recomputed in double only when it may matter.
                 // (A ratio cannot exceed 2: |a − b| ≤ |a| + |b|.)
                 if relativeSoFar < 2 && Double(estimate) * (1 + 0x1p-18) + 0x1p-120 >= relativeSoFar {
-                    d.maxRelativeDifference = maxRelative(a, b, range.lowerBound..<laneEnd,
-                                                          candidatesFrom: estimate * (1 - 0x1p-18))
+                    // An infinite estimate (a − b overflowed float) says nothing: look at every pair.
+                    let threshold = estimate.isFinite ? estimate * (1 - 0x1p-18) : 0
+                    d.maxRelativeDifference = maxRelative(a, b, range.lowerBound..<laneEnd, candidatesFrom: threshold)
                 }
             } else {
                 scalar(a, b, range.lowerBound..<laneEnd, tolerance, into: &d)
@@ -51,7 +52,8 @@ enum DifferenceKernel {
         return d
     }
 
-    /// Adds `groups` groups of eight pairs from `start` to `d`, or returns false
+    /// Adds `groups` groups of eight pairs from `start` to `d`, except the largest
+    /// relative difference, of which it returns a float estimate; or returns nil
     /// (leaving `d` alone) when any value among them is NaN or infinite.
     @inline(never) static func finiteLanes<A: LaneSource, B: LaneSource>(_ a: A, _ b: B, _ start: Int, _ groups: Int,
                                                                          _ tolerance: Tolerance,
