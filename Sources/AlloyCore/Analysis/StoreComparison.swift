@@ -18,7 +18,7 @@ public enum StoreComparison {
         }
     }
 
-    static let chunkElements = 1 << 14
+    static let chunkElements = StatisticsKernel.blockElements
 
     /// The difference for each pair, in order. Dtypes Alloy cannot decode (F4, F6, C64)
     /// are compared byte for byte when both sides have the same dtype: `mismatches`

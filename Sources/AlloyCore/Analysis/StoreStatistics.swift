@@ -1,8 +1,8 @@
 /// Per-tensor statistics over a `TensorStore`, computed streaming (a chunk of a
 /// piece of a tensor at a time) and in parallel.
 public enum StoreStatistics {
-    /// Elements decoded at a time by each thread.
-    static let chunkElements = 1 << 14
+    /// Elements per block (and per scratch buffer, for dtypes decoded before reducing).
+    static let chunkElements = StatisticsKernel.blockElements
 
     /// Statistics of each of `names`, in the same order. A tensor whose dtype
     /// cannot be decoded or whose bytes cannot be read gets the error instead.

@@ -56,73 +56,67 @@ public struct TensorDifference: Sendable, Equatable {
     }
 
     /// Compares `count` elements stored as `dtypeA` in `a` with as many stored as
-    /// `dtypeB` in `b`, a chunk at a time (`scratchA` and `scratchB` have the same size).
+    /// `dtypeB` in `b`, in one pass over both.
+    ///
+    /// bf16 and f32 are read straight from the bytes; other dtypes are decoded a
+    /// block at a time into `scratchA` / `scratchB` (same size). Blocks hold
+    /// `min(scratch size, 4096)` pairs from the start; a block whose bytes are
+    /// identical on both sides (same dtype) only needs its norms.
     public static func compute(_ a: UnsafeRawBufferPointer, dtype dtypeA: DType,
                                _ b: UnsafeRawBufferPointer, dtype dtypeB: DType,
                                count: Int, tolerance: Tolerance,
                                scratchA: UnsafeMutableBufferPointer<Float>,
                                scratchB: UnsafeMutableBufferPointer<Float>) -> TensorDifference {
         precondition(dtypeA.isDecodable && dtypeB.isDecodable && !scratchA.isEmpty && scratchA.count == scratchB.count)
+        let block = Swift.min(scratchA.count, StatisticsKernel.blockElements)
         let widthA = dtypeA.bitWidth / 8, widthB = dtypeB.bitWidth / 8
         var total = TensorDifference()
         var start = 0
         while start < count {
-            let n = Swift.min(scratchA.count, count - start)
-            let range = start..<(start + n)
-            let rawA = UnsafeRawBufferPointer(rebasing: a[(range.lowerBound * widthA)..<(range.upperBound * widthA)])
-            let rawB = UnsafeRawBufferPointer(rebasing: b[(range.lowerBound * widthB)..<(range.upperBound * widthB)])
-            let chunkA = UnsafeMutableBufferPointer(rebasing: scratchA[0..<n])
+            let n = Swift.min(block, count - start)
+            let rawA = UnsafeRawBufferPointer(rebasing: a[(start * widthA)..<((start + n) * widthA)])
+            let rawB = UnsafeRawBufferPointer(rebasing: b[(start * widthB)..<((start + n) * widthB)])
+            let sideA = Side(rawA, dtypeA, scratchA), sideB = Side(rawB, dtypeB, scratchB)
             if dtypeA == dtypeB && memcmp(rawA.baseAddress!, rawB.baseAddress!, rawA.count) == 0 {
-                ElementCodec.decode(rawA, dtype: dtypeA, into: chunkA)
-                total.merge(identical(chunkA))
+                total.merge(sideA.identical(n))
             } else {
-                let chunkB = UnsafeMutableBufferPointer(rebasing: scratchB[0..<n])
-                ElementCodec.decode(rawA, dtype: dtypeA, into: chunkA)
-                ElementCodec.decode(rawB, dtype: dtypeB, into: chunkB)
-                total.merge(of(chunkA, chunkB, tolerance))
+                total.merge(sideA.compare(with: sideB, n, tolerance, relativeSoFar: total.maxRelativeDifference))
             }
             start += n
         }
         return total
     }
 
-    /// The difference of a chunk with itself: nothing differs, but the norms count.
-    static func identical(_ values: UnsafeMutableBufferPointer<Float>) -> TensorDifference {
-        var d = TensorDifference()
-        d.count = values.count
-        var finite = UnsafeBufferPointer(values)
-        if ReductionKernels.countNonFinite(finite) > 0 {
-            finite = UnsafeBufferPointer(rebasing: values[0..<ReductionKernels.compactFinite(values).finite])
-        }
-        d.finiteCount = finite.count
-        let squares = ReductionKernels.sumOfSquares(finite)
-        d.dot = squares
-        d.normA = squares
-        d.normB = squares
-        return d
-    }
+    /// One side of a block, read in place (bf16, f32) or decoded into scratch.
+    enum Side {
+        case bf16(BF16Lanes)
+        case f32(F32Lanes)
 
-    /// The difference of two decoded chunks (which may be reordered).
-    static func of(_ a: UnsafeMutableBufferPointer<Float>, _ b: UnsafeMutableBufferPointer<Float>,
-                   _ tolerance: Tolerance) -> TensorDifference {
-        var d = TensorDifference()
-        d.count = a.count
-        var n = a.count
-        if ReductionKernels.countNonFinite(UnsafeBufferPointer(a)) + ReductionKernels.countNonFinite(UnsafeBufferPointer(b)) > 0 {
-            let (kept, mismatched) = ReductionKernels.compactFinitePairs(a, b)
-            n = kept
-            d.nonFiniteMismatches = mismatched
+        init(_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ scratch: UnsafeMutableBufferPointer<Float>) {
+            switch dtype {
+            case .BF16: self = .bf16(BF16Lanes(base: raw.baseAddress!))
+            case .F32: self = .f32(F32Lanes(base: raw.baseAddress!))
+            default:
+                let n = raw.count / (dtype.bitWidth / 8)
+                ElementCodec.decode(raw, dtype: dtype, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<n]))
+                self = .f32(F32Lanes(base: UnsafeRawPointer(scratch.baseAddress!)))
+            }
         }
-        d.finiteCount = n
-        let sums = ReductionKernels.comparePairs(UnsafeBufferPointer(rebasing: a[0..<n]), UnsafeBufferPointer(rebasing: b[0..<n]),
-                                                 atol: tolerance.atol, rtol: tolerance.rtol)
-        d.mismatches = sums.beyondTolerance + d.nonFiniteMismatches
-        d.maxAbsoluteDifference = sums.maxAbsoluteDifference
-        d.maxRelativeDifference = sums.maxRelativeDifference
-        d.sumSquaredDifference = sums.sumSquaredDifference
-        d.dot = sums.dot
-        d.normA = sums.normA
-        d.normB = sums.normB
-        return d
+
+        func identical(_ n: Int) -> TensorDifference {
+            switch self {
+            case .bf16(let a): return DifferenceKernel.identicalBlock(a, 0..<n)
+            case .f32(let a): return DifferenceKernel.identicalBlock(a, 0..<n)
+            }
+        }
+
+        func compare(with other: Side, _ n: Int, _ tolerance: Tolerance, relativeSoFar: Double) -> TensorDifference {
+            switch (self, other) {
+            case (.bf16(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.bf16(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.f32(let a), .bf16(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            case (.f32(let a), .f32(let b)): return DifferenceKernel.block(a, b, 0..<n, tolerance, relativeSoFar: relativeSoFar)
+            }
+        }
     }
 }

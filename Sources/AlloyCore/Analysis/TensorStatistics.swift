@@ -47,45 +47,33 @@ public struct TensorStatistics: Sendable, Equatable {
         maximum = Swift.max(maximum, other.maximum)
     }
 
-    /// Statistics of `count` elements of `dtype` stored in `bytes`, decoded a chunk
-    /// at a time into `scratch` (so memory does not grow with the tensor).
+    /// Statistics of `count` elements of `dtype` stored in `bytes`, in one pass.
+    ///
+    /// bf16 and f32 are read straight from `bytes`; other dtypes are decoded a
+    /// block at a time into `scratch`. Blocks hold `min(scratch.count, 4096)`
+    /// elements from the start of `bytes`, so the result depends only on the
+    /// data and the scratch size.
     public static func compute(_ bytes: UnsafeRawBufferPointer, dtype: DType, count: Int,
                                scratch: UnsafeMutableBufferPointer<Float>) -> TensorStatistics {
         precondition(dtype.isDecodable && !scratch.isEmpty)
+        let block = Swift.min(scratch.count, StatisticsKernel.blockElements)
+        guard count > 0, let base = bytes.baseAddress else { return TensorStatistics() }
+        switch dtype {
+        case .BF16: return StatisticsKernel.statistics(BF16Lanes(base: base), 0..<count, block: block)
+        case .F32: return StatisticsKernel.statistics(F32Lanes(base: base), 0..<count, block: block)
+        default: break
+        }
         let width = dtype.bitWidth / 8
+        let lanes = F32Lanes(base: UnsafeRawPointer(scratch.baseAddress!))
         var total = TensorStatistics()
         var start = 0
         while start < count {
-            let n = Swift.min(scratch.count, count - start)
-            let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
+            let n = Swift.min(block, count - start)
             ElementCodec.decode(UnsafeRawBufferPointer(rebasing: bytes[(start * width)..<((start + n) * width)]),
-                                dtype: dtype, into: chunk)
-            total.merge(of(chunk))
+                                dtype: dtype, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<n]))
+            total.merge(StatisticsKernel.block(lanes, 0..<n))
             start += n
         }
         return total
-    }
-
-    /// Statistics of the values in `values` (which may be reordered).
-    static func of(_ values: UnsafeMutableBufferPointer<Float>) -> TensorStatistics {
-        var s = TensorStatistics()
-        s.count = values.count
-        var finite = UnsafeBufferPointer(values)
-        if ReductionKernels.countNonFinite(finite) > 0 {
-            let (kept, nans) = ReductionKernels.compactFinite(values)
-            s.nans = nans
-            s.infs = values.count - kept - nans
-            finite = UnsafeBufferPointer(rebasing: values[0..<kept])
-        }
-        s.finiteCount = finite.count
-        guard !finite.isEmpty else { return s }
-        let first = ReductionKernels.firstMoments(finite)
-        s.runningMean = first.sum / Double(finite.count)
-        s.m2 = ReductionKernels.centredSquares(finite, mean: s.runningMean)
-        s.sumAbs = first.sumAbs
-        s.minimum = first.min
-        s.maximum = first.max
-        s.zeros = first.zeros
-        return s
     }
 }
