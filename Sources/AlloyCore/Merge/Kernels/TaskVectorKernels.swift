@@ -51,24 +51,21 @@ enum TaskVectorKernels {
     /// and the base: the elected sign is that of `Σ Wᵢ` (0 elects +), an entry agrees when
     /// its sign equals it (zeros never agree), `M = Σ agreeing Wᵢ`, `Z = Σ agreeing wᵢ` (0 → 1).
     /// `scratch` holds three blocks of temporaries for more than two models.
-    /// With two models, `scales` (when given) weighs the task vectors inside the loop (they are
-    /// then not yet weighed); with more, it must be nil.
     static func consensus(_ weighted: [UnsafeMutableBufferPointer<Float>], weights: [Float], base: UnsafeBufferPointer<Float>,
                           into out: UnsafeMutableBufferPointer<Float>, finish: Finish, scratch: UnsafeMutableBufferPointer<Float>,
-                          scales: Scales? = nil, _ p: WorkingPrecision) {
+                          _ p: WorkingPrecision) {
         let n = out.count
         guard n > 0 else { return }
         let b = base.baseAddress!, o = out.baseAddress!
         if weighted.count == 2 {
             let x = UnsafePointer(weighted[0].baseAddress!), y = UnsafePointer(weighted[1].baseAddress!)
             switch p.kind {
-            case .exact: consensus2(NoRounding.self, x, weights[0], y, weights[1], b, o, n, finish, scales)
-            case .bfloat16: consensus2(BFloat16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish, scales)
-            case .float16: consensus2(Float16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish, scales)
+            case .exact: consensus2(NoRounding.self, x, weights[0], y, weights[1], b, o, n, finish)
+            case .bfloat16: consensus2(BFloat16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish)
+            case .float16: consensus2(Float16Rounding.self, x, weights[0], y, weights[1], b, o, n, finish)
             }
             return
         }
-        precondition(scales == nil, "fused weighing needs two models")
         let total = scratch.baseAddress!, mixed = total + n, divisor = mixed + n
         fill(total, n)
         fill(mixed, n)
@@ -109,48 +106,23 @@ enum TaskVectorKernels {
     }
 
     static func consensus2<R: RoundingRule>(_ r: R.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
-                                            _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish,
-                                            _ scales: Scales?) {
+                                            _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
         let lambda = f.lambda ?? 1
-        let k = scales ?? Scales(factorX: 1, weightX: 1, factorY: 1, weightY: 1)
-        if scales == nil || k.isIdentity {
-            consensus2(r, Off.self, f, x, wx, y, wy, b, o, n, lambda, k)
-        } else {
-            consensus2(r, On.self, f, x, wx, y, wy, b, o, n, lambda, k)
-        }
-    }
-
-    static func consensus2<R: RoundingRule, W: StaticFlag>(_ r: R.Type, _ w: W.Type, _ f: Finish, _ x: UnsafePointer<Float>, _ wx: Float,
-                                                           _ y: UnsafePointer<Float>, _ wy: Float, _ b: UnsafePointer<Float>,
-                                                           _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float, _ k: Scales) {
         switch (f.normalize, f.lambda != nil) {
-        case (false, false): consensus2(r, Off.self, Off.self, w, x, wx, y, wy, b, o, n, lambda, k)
-        case (true, false): consensus2(r, On.self, Off.self, w, x, wx, y, wy, b, o, n, lambda, k)
-        case (false, true): consensus2(r, Off.self, On.self, w, x, wx, y, wy, b, o, n, lambda, k)
-        case (true, true): consensus2(r, On.self, On.self, w, x, wx, y, wy, b, o, n, lambda, k)
+        case (false, false): consensus2(r, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, false): consensus2(r, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (false, true): consensus2(r, Off.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, true): consensus2(r, On.self, On.self, x, wx, y, wy, b, o, n, lambda)
         }
     }
 
-    /// The `weigh` step of two models, done inside the consensus loop: `(d·factor)·weight`,
-    /// each product rounded (a factor of 1 is exact on a rounded task vector).
-    struct Scales: Equatable {
-        var factorX: Float, weightX: Float, factorY: Float, weightY: Float
-        var isIdentity: Bool { self == Scales(factorX: 1, weightX: 1, factorY: 1, weightY: 1) }
-    }
-
-    /// Two models in one loop; `N`, `L` and `W` switch normalisation, `lambda` and weighing
-    /// the (masked) task vectors at compile time.
-    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag, W: StaticFlag>(
-        _: R.Type, _: N.Type, _: L.Type, _: W.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
-        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float, _ k: Scales
+    /// Two models in one loop; `N` and `L` switch normalisation and `lambda` at compile time.
+    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag>(
+        _: R.Type, _: N.Type, _: L.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
     ) {
-        let fx = k.factorX, sx = k.weightX, fy = k.factorY, sy = k.weightY
         for i in 0..<n {
-            var u = x[i], v = y[i]
-            if W.on {
-                u = R.round(R.round(u * fx) * sx)
-                v = R.round(R.round(v * fy) * sy)
-            }
+            let u = x[i], v = y[i]
             let s = (0 + u) + v
             let au = agrees(u, s), av = agrees(v, s)
             var m = R.round((0 + masked(u, au)) + masked(v, av))

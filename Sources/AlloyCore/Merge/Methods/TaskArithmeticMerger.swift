@@ -89,27 +89,24 @@ final class TaskArithmeticMerger: BlockwiseMerger {
         if participants.isEmpty { return base }
         reserve(n)
         let s = scratch(n)
-        // Two models under sign consensus are weighed inside the consensus loop.
-        let fused = consensus && participants.count == 2
         var weighted: [UnsafeMutableBufferPointer<Float>] = []
         for i in participants.indices {
             let d = try delta(i, block, base)
             participants[i].sparsifier?.apply(to: d, offset: block.elementOffset, shape: shape, scratch: s)
-            if !fused {
-                TaskVectorKernels.weigh(d, factor: participants[i].sparsifier?.factor, weight: participants[i].weight, precision)
+            let factor = participants[i].sparsifier?.factor, weight = participants[i].weight
+            // A weight of 1 without a factor leaves the (already rounded) task vector as it is.
+            if factor != nil || weight != 1 {
+                TaskVectorKernels.weigh(d, factor: factor, weight: weight, precision)
             }
             weighted.append(d)
         }
-        let scales = fused ? TaskVectorKernels.Scales(
-            factorX: participants[0].sparsifier?.factor ?? 1, weightX: participants[0].weight,
-            factorY: participants[1].sparsifier?.factor ?? 1, weightY: participants[1].weight) : nil
         // Every element is written by the combining loop.
         var out = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
         let weights = participants.map(\.weight)
         out.withUnsafeMutableBufferPointer { o in
             base.values.withUnsafeBufferPointer { b in
                 if consensus {
-                    TaskVectorKernels.consensus(weighted, weights: weights, base: b, into: o, finish: finish, scratch: s, scales: scales, precision)
+                    TaskVectorKernels.consensus(weighted, weights: weights, base: b, into: o, finish: finish, scratch: s, precision)
                 } else {
                     TaskVectorKernels.sum(weighted, base: b, into: o, finish: finish, precision)
                 }
