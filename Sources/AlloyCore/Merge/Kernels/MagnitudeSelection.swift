@@ -253,10 +253,29 @@ enum MagnitudeKernels {
     }
 
     /// How many keys equal `key`.
-    @inline(never) static func countEqual(_ v: UnsafeBufferPointer<Float>, key: UInt32) -> Int {
-        let p = v.baseAddress!
-        var c = 0
-        for i in 0..<v.count { c &+= MagnitudeRankMask.normalizedKey(p[i]) == key ? 1 : 0 }
+    static func countEqual(_ v: UnsafeBufferPointer<Float>, key: UInt32) -> Int {
+        guard v.count > 0 else { return 0 }
+        let bits = UnsafeRawPointer(v.baseAddress!).assumingMemoryBound(to: UInt32.self)
+        var total = 0
+        // 32-bit counters (they vectorise) over runs too short to overflow them.
+        for start in stride(from: 0, to: v.count, by: 1 << 30) {
+            let n = min(1 << 30, v.count - start)
+            total += Int(key > 0x7F80_0000 ? countNaN(bits + start, n) : countMagnitude(bits + start, n, key))
+        }
+        return total
+    }
+
+    /// How many of `n` float bit patterns have magnitude bits `key` (not a NaN's).
+    @inline(never) static func countMagnitude(_ p: UnsafePointer<UInt32>, _ n: Int, _ key: UInt32) -> UInt32 {
+        var c: UInt32 = 0
+        for i in 0..<n { c &+= (p[i] & 0x7FFF_FFFF) == key ? 1 : 0 }
+        return c
+    }
+
+    /// How many of `n` float bit patterns are NaNs.
+    @inline(never) static func countNaN(_ p: UnsafePointer<UInt32>, _ n: Int) -> UInt32 {
+        var c: UInt32 = 0
+        for i in 0..<n { c &+= Int32(bitPattern: p[i] & 0x7FFF_FFFF) > 0x7F80_0000 ? 1 : 0 }
         return c
     }
 
