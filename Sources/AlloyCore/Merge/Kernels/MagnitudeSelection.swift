@@ -268,14 +268,20 @@ enum MagnitudeKernels {
     /// How many of `n` float bit patterns have magnitude bits `key` (not a NaN's).
     @inline(never) static func countMagnitude(_ p: UnsafePointer<UInt32>, _ n: Int, _ key: UInt32) -> UInt32 {
         var c: UInt32 = 0
-        for i in 0..<n { c &+= (p[i] & 0x7FFF_FFFF) == key ? 1 : 0 }
+        for i in 0..<n {
+            // Arithmetic, not a select (which becomes a branch and stops vectorisation): both
+            // sides are below 2^31, so x | −x has its top bit set exactly when x ≠ 0.
+            let x = (p[i] & 0x7FFF_FFFF) ^ key
+            c &+= 1 &- ((x | (0 &- x)) >> 31)
+        }
         return c
     }
 
     /// How many of `n` float bit patterns are NaNs.
     @inline(never) static func countNaN(_ p: UnsafePointer<UInt32>, _ n: Int) -> UInt32 {
         var c: UInt32 = 0
-        for i in 0..<n { c &+= Int32(bitPattern: p[i] & 0x7FFF_FFFF) > 0x7F80_0000 ? 1 : 0 }
+        // 0x7F800000 − k is negative exactly when the magnitude bits k exceed infinity's.
+        for i in 0..<n { c &+= (0x7F80_0000 &- (p[i] & 0x7FFF_FFFF)) >> 31 }
         return c
     }
 
