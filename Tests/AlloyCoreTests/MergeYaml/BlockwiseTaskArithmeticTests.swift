@@ -117,4 +117,22 @@ import Testing
             }
         }
     }
+
+    /// The fused random keep (integer threshold, no stored uniforms) keeps exactly what
+    /// drawing the uniforms and comparing them with the probability keeps, from any offset.
+    @Test(arguments: [Float(0.4), 0.5, 0.9999999, 1e-7, 0, 1])
+    func fusedRandomKeepMatchesUniforms(_ p: Float) {
+        let stream = RandomMaskStream(seed: 7, tensor: "w", model: 1)
+        for (offset, count) in [(0, 8200), (3, 13), (4093, 29), (4101, 9000), (12_288, 4096)] {
+            let values = (0..<count).map { Float($0 % 17) - 8.5 }
+            var fused = values, reference = values
+            var u = [Float](repeating: 0, count: count)
+            u.withUnsafeMutableBufferPointer { stream.uniforms(from: offset, into: $0) }
+            reference.withUnsafeMutableBufferPointer { v in
+                u.withUnsafeBufferPointer { RandomMaskStream.keep(v, uniforms: $0, probability: p) }
+            }
+            fused.withUnsafeMutableBufferPointer { stream.keep($0, from: offset, probability: p) }
+            #expect(fused.map(\.bitPattern) == reference.map(\.bitPattern), "offset \(offset), count \(count)")
+        }
+    }
 }

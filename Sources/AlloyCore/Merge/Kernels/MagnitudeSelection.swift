@@ -154,36 +154,60 @@ struct MagnitudeWindow: Sendable {
     ///
     /// Within a block, a threshold's tied elements are all kept or all dropped except
     /// where the block holds an edge of the group's window; the block is then cut at
-    /// those elements into segments, each filtered with fixed key bounds.
+    /// those elements into segments, each filtered with fixed key bounds. A group whose
+    /// window cannot have an edge in the block (the block is shorter than the distance
+    /// to the next edge) has its tied elements counted by the filtering loop itself.
     mutating func apply(to v: UnsafeMutableBufferPointer<Float>) {
         guard v.count > 0 else { return }
         var cuts: [(position: Int, lower: Bool, keep: Bool)] = []
-        var lowerKeeps = Self.advance(&lower, over: UnsafeBufferPointer(v), lower: true, cuts: &cuts)
-        var upperKeeps = single ? true : Self.advance(&upper, over: UnsafeBufferPointer(v), lower: false, cuts: &cuts)
+        var lowerDeferred = false, upperDeferred = false
+        var lowerKeeps = Self.advance(&lower, over: UnsafeBufferPointer(v), lower: true, cuts: &cuts, deferred: &lowerDeferred)
+        var upperKeeps = single ? true
+            : Self.advance(&upper, over: UnsafeBufferPointer(v), lower: false, cuts: &cuts, deferred: &upperDeferred)
+        // Keys no element has (above every normalised key) count nothing.
+        let none = UInt32.max
+        let lowerKey = lowerDeferred ? lower!.key : none, upperKey = upperDeferred ? upper!.key : none
+        var lowerCount = 0, upperCount = 0
         cuts.sort { $0.position < $1.position }
         var start = 0
         for cut in cuts + [(position: v.count, lower: true, keep: lowerKeeps)] {
             if cut.position > start {
                 let (low, high) = bounds(lowerKeeps: lowerKeeps, upperKeeps: upperKeeps)
-                MagnitudeKernels.keepKeys(UnsafeMutableBufferPointer(rebasing: v[start..<cut.position]), from: low, through: high)
+                let segment = UnsafeMutableBufferPointer(rebasing: v[start..<cut.position])
+                if lowerDeferred || upperDeferred {
+                    let (a, b) = MagnitudeKernels.keepKeys(segment, from: low, through: high, counting: lowerKey, upperKey)
+                    lowerCount += a
+                    upperCount += b
+                } else {
+                    MagnitudeKernels.keepKeys(segment, from: low, through: high)
+                }
                 start = cut.position
             }
             if cut.lower { lowerKeeps = cut.keep } else { upperKeeps = cut.keep }
         }
+        if lowerDeferred { lower!.seen += lowerCount }
+        if upperDeferred { upper!.seen += upperCount }
     }
 
-    /// Counts `group`'s tied elements in the block, records where its window starts or ends
-    /// inside the block, and returns whether the block's first tied elements are kept.
+    /// Counts `group`'s tied elements in the block (or, when no edge of its window can lie in
+    /// the block, sets `deferred` so the filtering loop counts them), records where its window
+    /// starts or ends inside the block, and returns whether the block's first tied elements are kept.
     private static func advance(_ group: inout TieGroup?, over v: UnsafeBufferPointer<Float>, lower: Bool,
-                                cuts: inout [(position: Int, lower: Bool, keep: Bool)]) -> Bool {
+                                cuts: inout [(position: Int, lower: Bool, keep: Bool)], deferred: inout Bool) -> Bool {
         guard var g = group else { return true }
         if g.keepsAll { return true }
         if g.keepsNone || g.seen >= g.keep.upperBound { return false }
         let start = g.seen
+        let edges = [(g.keep.lowerBound, true), (g.keep.upperBound, false)]
+        // The block holds at most v.count tied elements, so an edge at or beyond start + v.count is not in it.
+        if !edges.contains(where: { $0.0 > start && $0.0 < start + v.count }) {
+            deferred = true
+            return g.keep.contains(start)
+        }
         let n = MagnitudeKernels.countEqual(v, key: g.key)
         g.seen += n
         group = g
-        for (edge, keep) in [(g.keep.lowerBound, true), (g.keep.upperBound, false)] where edge > start && edge < start + n {
+        for (edge, keep) in edges where edge > start && edge < start + n {
             cuts.append((MagnitudeKernels.position(ofEqual: edge - start, key: g.key, in: v), lower, keep))
         }
         return g.keep.contains(start)
@@ -229,10 +253,35 @@ enum MagnitudeKernels {
     }
 
     /// How many keys equal `key`.
-    @inline(never) static func countEqual(_ v: UnsafeBufferPointer<Float>, key: UInt32) -> Int {
-        let p = v.baseAddress!
-        var c = 0
-        for i in 0..<v.count { c &+= MagnitudeRankMask.normalizedKey(p[i]) == key ? 1 : 0 }
+    static func countEqual(_ v: UnsafeBufferPointer<Float>, key: UInt32) -> Int {
+        guard v.count > 0 else { return 0 }
+        let bits = UnsafeRawPointer(v.baseAddress!).assumingMemoryBound(to: UInt32.self)
+        var total = 0
+        // 32-bit counters (they vectorise) over runs too short to overflow them.
+        for start in stride(from: 0, to: v.count, by: 1 << 30) {
+            let n = min(1 << 30, v.count - start)
+            total += Int(key > 0x7F80_0000 ? countNaN(bits + start, n) : countMagnitude(bits + start, n, key))
+        }
+        return total
+    }
+
+    /// How many of `n` float bit patterns have magnitude bits `key` (not a NaN's).
+    @inline(never) static func countMagnitude(_ p: UnsafePointer<UInt32>, _ n: Int, _ key: UInt32) -> UInt32 {
+        var c: UInt32 = 0
+        for i in 0..<n {
+            // Arithmetic, not a select (which becomes a branch and stops vectorisation): both
+            // sides are below 2^31, so x | −x has its top bit set exactly when x ≠ 0.
+            let x = (p[i] & 0x7FFF_FFFF) ^ key
+            c &+= 1 &- ((x | (0 &- x)) >> 31)
+        }
+        return c
+    }
+
+    /// How many of `n` float bit patterns are NaNs.
+    @inline(never) static func countNaN(_ p: UnsafePointer<UInt32>, _ n: Int) -> UInt32 {
+        var c: UInt32 = 0
+        // 0x7F800000 − k is negative exactly when the magnitude bits k exceed infinity's.
+        for i in 0..<n { c &+= (0x7F80_0000 &- (p[i] & 0x7FFF_FFFF)) >> 31 }
         return c
     }
 
@@ -246,6 +295,24 @@ enum MagnitudeKernels {
             let k = Int32(bitPattern: MagnitudeRankMask.normalizedKey(p[i]))
             p[i] = TaskVectorKernels.masked(p[i], UInt32(bitPattern: k &- low) <= width)
         }
+    }
+
+    /// `keepKeys(_:from:through:)` that also counts the keys equal to `a` and to `b`.
+    @inline(never) static func keepKeys(_ v: UnsafeMutableBufferPointer<Float>, from low: Int32, through high: Int32,
+                                        counting a: UInt32, _ b: UInt32) -> (Int, Int) {
+        let p = v.baseAddress!
+        let width = high < low ? 0 : UInt32(bitPattern: high &- low)
+        let all: UInt32 = high < low ? 0 : .max
+        var ca = 0, cb = 0
+        for i in 0..<v.count {
+            let key = MagnitudeRankMask.normalizedKey(p[i])
+            ca &+= key == a ? 1 : 0
+            cb &+= key == b ? 1 : 0
+            let k = Int32(bitPattern: key)
+            let keep = UInt32(bitPattern: k &- low) <= width
+            p[i] = Float(bitPattern: p[i].bitPattern & (keep ? all : 0))
+        }
+        return (ca, cb)
     }
 
     /// Index of the element that is the `ordinal`-th (0-based) with key `key`.

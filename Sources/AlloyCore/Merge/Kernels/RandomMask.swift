@@ -30,6 +30,55 @@ struct RandomMaskStream: Sendable {
         }
     }
 
+    /// Zeroes `v[i]` (elements `offset ..< offset + v.count`) unless its uniform is below `p`,
+    /// as `uniforms` then `keep(_:uniforms:probability:)` do, without storing the uniforms:
+    /// a uniform is k·2⁻²⁴ for a 24-bit integer k, so u < p exactly when k < ⌈p·2²⁴⌉.
+    func keep(_ v: UnsafeMutableBufferPointer<Float>, from offset: Int, probability p: Float) {
+        guard v.count > 0 else { return }
+        let scaled = Double(p) * 16_777_216
+        // NaN or p ≤ 0 keeps nothing; p > 1 keeps everything.
+        let threshold = scaled > 0 ? UInt32(min(scaled.rounded(.up), 16_777_217)) : 0
+        var g = offset
+        let end = offset + v.count
+        while g < end {
+            let c = g / Self.chunk
+            let chunkStart = c * Self.chunk
+            let stop = min(end, chunkStart + Self.chunk)
+            var lanes = Lanes(seed: key ^ (UInt64(c) &* 0x9E37_79B9_7F4A_7C15))
+            Self.keep(&lanes, skip: g - chunkStart, v.baseAddress! + (g - offset), stop - g, threshold)
+            g = stop
+        }
+    }
+
+    /// `fill` fused with the keep test against the integer threshold `t`.
+    @inline(never) static func keep(_ lanes: inout Lanes, skip: Int, _ out: UnsafeMutablePointer<Float>, _ count: Int, _ t: UInt32) {
+        for _ in 0..<(skip >> 3) { _ = lanes.next() }
+        var i = 0
+        var head = skip & 7
+        if head != 0 {
+            let k = lanes.next() &>> 8
+            while head < 8 && i < count {
+                out[i] = TaskVectorKernels.masked(out[i], k[head] < t)
+                head += 1
+                i += 1
+            }
+        }
+        let threshold = SIMD8<UInt32>(repeating: t)
+        let raw = UnsafeMutableRawPointer(out)
+        while i + 8 <= count {
+            // Both sides are below 2^25, so k − t wraps to a number with its top bit set exactly when k < t.
+            let below = (lanes.next() &>> 8) &- threshold
+            let mask = SIMD8<UInt32>(repeating: 0) &- (below &>> 31)
+            let bits = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<UInt32>.self)
+            raw.storeBytes(of: bits & mask, toByteOffset: 4 * i, as: SIMD8<UInt32>.self)
+            i += 8
+        }
+        if i < count {
+            let k = lanes.next() &>> 8
+            for l in 0..<(count - i) { out[i + l] = TaskVectorKernels.masked(out[i + l], k[l] < t) }
+        }
+    }
+
     /// Eight xorshift128 generators in SIMD lanes (shifts and xors only, which SSE2 has
     /// for vectors; a rotate would be done lane by lane).
     struct Lanes {

@@ -121,14 +121,19 @@ enum TaskVectorKernels {
         _: R.Type, _: N.Type, _: L.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
         _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
     ) {
+        // The divisor takes one of four values, by which entries agree (computed as the loop would).
+        func divisor(_ a: Bool, _ b: Bool) -> Float {
+            let z = R.round((0 + masked(wx, a)) + masked(wy, b))
+            return z == 0 ? 1 : z
+        }
+        let zBoth = divisor(true, true), zX = divisor(true, false), zY = divisor(false, true), zNone = divisor(false, false)
         for i in 0..<n {
             let u = x[i], v = y[i]
             let s = (0 + u) + v
             let au = agrees(u, s), av = agrees(v, s)
             var m = R.round((0 + masked(u, au)) + masked(v, av))
             if N.on {
-                var z = R.round((0 + masked(wx, au)) + masked(wy, av))
-                z = z == 0 ? 1 : z
+                let z = au ? (av ? zBoth : zX) : (av ? zY : zNone)
                 m = R.round(m / z)
             }
             if L.on { m = R.round(m * lambda) }

@@ -93,7 +93,11 @@ final class TaskArithmeticMerger: BlockwiseMerger {
         for i in participants.indices {
             let d = try delta(i, block, base)
             participants[i].sparsifier?.apply(to: d, offset: block.elementOffset, shape: shape, scratch: s)
-            TaskVectorKernels.weigh(d, factor: participants[i].sparsifier?.factor, weight: participants[i].weight, precision)
+            let factor = participants[i].sparsifier?.factor, weight = participants[i].weight
+            // A weight of 1 without a factor leaves the (already rounded) task vector as it is.
+            if factor != nil || weight != 1 {
+                TaskVectorKernels.weigh(d, factor: factor, weight: weight, precision)
+            }
             weighted.append(d)
         }
         // Every element is written by the combining loop.

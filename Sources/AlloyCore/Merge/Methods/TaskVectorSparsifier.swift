@@ -147,9 +147,7 @@ struct TaskVectorSparsifier {
         case .replayedMagnitude(let kept, let order):
             MagnitudeRankMask.keep(kept, order: order, of: delta)
         case .random(let p):
-            let u = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
-            stream.uniforms(from: offset, into: u)
-            RandomMaskStream.keep(delta, uniforms: UnsafeBufferPointer(u), probability: p)
+            stream.keep(delta, from: offset, probability: p)
         case .rankSampling(let density, let epsilon):
             let u = UnsafeMutableBufferPointer(rebasing: scratch[0..<n])
             stream.uniforms(from: offset, into: u)
