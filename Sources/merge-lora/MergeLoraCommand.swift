@@ -29,7 +29,7 @@ struct MergeLoraCommand: ParsableCommand {
         DARE uses Alloy's seeded generator (--random-seed), not torch's. Magnitude ties at the \
         top-k threshold keep the lower index. Adapters with lora_B biases or DoRA are refused. As in \
         PEFT, the merged adapter's modules_to_save (the first adapter's list) hold copies of the \
-        base model's modules (--base-model), and two adapters saving the same module are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method).
+        base model's modules (--base-model), and two adapters saving the same module are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method). SVD factors get a fixed sign convention (each left singular vector's largest entry positive), so they and --svd-clamp do not depend on the BLAS library; PEFT's clamp does, so its results differ between machines.
 
         EXAMPLES:
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-c --method cat --weights 1,0.5 --out /tmp/cat
