@@ -64,11 +64,16 @@ public struct MergeInput: Sendable {
     public var tensor: Tensor
     /// Resolved per-model ("tensor") parameters, defaults included.
     public var parameters: [String: ParameterValue]
+    /// A dtype every value of `tensor` is exactly representable in (the stored dtype, or the
+    /// configured dtype the values were rounded to), when known; methods may then skip rounding
+    /// the values to it. nil: unknown.
+    public var exactDType: DType?
 
-    public init(model: String, tensor: Tensor, parameters: [String: ParameterValue] = [:]) {
+    public init(model: String, tensor: Tensor, parameters: [String: ParameterValue] = [:], exactDType: DType? = nil) {
         self.model = model
         self.tensor = tensor
         self.parameters = parameters
+        self.exactDType = exactDType
     }
 
     /// A numeric per-model parameter.

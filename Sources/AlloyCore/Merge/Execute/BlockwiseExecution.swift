@@ -69,16 +69,17 @@ extension MergeExecutor {
         let baseSeparate = plan.method.baseRole != .input
         for input in tensor.inputs {
             let store = plan.models[input.model].source as! TensorStore
-            let values = try readRows(store, input: input, rows: rows, outputShape: tensor.shape, dtype: plan.configuration.dtype)
-            let m = MergeInput(model: input.modelName, tensor: values, parameters: input.parameters)
+            let (values, exact) = try readRows(store, input: input, rows: rows, outputShape: tensor.shape, dtype: plan.configuration.dtype)
+            let m = MergeInput(model: input.modelName, tensor: values, parameters: input.parameters, exactDType: exact)
             if input.isBase && baseSeparate { base = m } else { models.append(m) }
         }
         return MergeRequest(outputName: tensor.name, isEmbedding: tensor.isEmbedding, isOptional: tensor.isOptional,
                             base: base, models: models, global: tensor.global, seed: seed, workingDType: tensor.workingDType)
     }
 
-    /// Decodes rows `rows` of `input` (cut to the output's columns), rounded to the working dtype.
-    func readRows(_ store: TensorStore, input: PlannedInput, rows: Range<Int>, outputShape: [Int], dtype: DType?) throws -> Tensor {
+    /// Decodes rows `rows` of `input` (cut to the output's columns), rounded to `dtype` when set;
+    /// also returns the dtype the values are then exact in.
+    func readRows(_ store: TensorStore, input: PlannedInput, rows: Range<Int>, outputShape: [Int], dtype: DType?) throws -> (Tensor, DType) {
         guard let info = store.info(input.tensor) else { throw store.missing(input.tensor) }
         let inColumns = info.shape.dropFirst().reduce(1, *)
         let outColumns = outputShape.dropFirst().reduce(1, *)
@@ -97,6 +98,6 @@ extension MergeExecutor {
             values = cut
         }
         if let dtype, dtype != info.dtype { ElementCodec.roundTrip(&values, through: dtype) }
-        return Tensor(shape: [rows.count] + outputShape.dropFirst(), values: values)
+        return (Tensor(shape: [rows.count] + outputShape.dropFirst(), values: values), dtype ?? info.dtype)
     }
 }

@@ -69,12 +69,16 @@ public struct MergeExecutor: Sendable {
         var base: MergeInput?
         var models: [MergeInput] = []
         let baseSeparate = plan.method.baseRole != .input
+        let transformed = plan.transforms.contains { $0.applies(to: tensor.name) }
         for (input, source) in zip(tensor.inputs, sources) {
             var loaded = try source.tensor(input.tensor)
             if let dtype = plan.configuration.dtype, dtype != input.dtype {
                 ElementCodec.roundTrip(&loaded.values, through: dtype)
             }
-            let m = MergeInput(model: input.modelName, tensor: loaded, parameters: input.parameters)
+            // Values read from a store are exact in their dtype (or the configured one they were
+            // rounded to); an adapter folded in or a transform may compute values that are not.
+            let exact = transformed || !(source is TensorStore) ? nil : plan.configuration.dtype ?? input.dtype
+            let m = MergeInput(model: input.modelName, tensor: loaded, parameters: input.parameters, exactDType: exact)
             if input.isBase && baseSeparate { base = m } else { models.append(m) }
         }
         for transform in plan.transforms where transform.applies(to: tensor.name) {

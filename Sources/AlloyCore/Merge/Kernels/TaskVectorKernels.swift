@@ -4,20 +4,25 @@
 /// its own vectorised copy, and they are branch-free (data-dependent branches on
 /// signs and random masks mispredict half the time).
 enum TaskVectorKernels {
-    /// `d = x − b` with `x` first cast to the working dtype, rounded.
+    /// `d = x − b` with `x` first cast to the working dtype, rounded. `xIsExact` says every `x` is
+    /// already exact in the working dtype, so the cast is skipped (bit-identical: the cast could
+    /// only quieten a signalling NaN, which the subtraction quietens the same way).
     static func taskVector(_ x: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
-                           into d: UnsafeMutableBufferPointer<Float>, _ p: WorkingPrecision) {
+                           into d: UnsafeMutableBufferPointer<Float>, xIsExact: Bool = false, _ p: WorkingPrecision) {
         guard d.count > 0 else { return }
-        switch p.kind {
-        case .exact: taskVector(NoRounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
-        case .bfloat16: taskVector(BFloat16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
-        case .float16: taskVector(Float16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        switch (p.kind, xIsExact) {
+        case (.exact, _): taskVector(NoRounding.self, NoRounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case (.bfloat16, false): taskVector(BFloat16Rounding.self, BFloat16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case (.bfloat16, true): taskVector(NoRounding.self, BFloat16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case (.float16, false): taskVector(Float16Rounding.self, Float16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
+        case (.float16, true): taskVector(NoRounding.self, Float16Rounding.self, x.baseAddress!, b.baseAddress!, d.baseAddress!, d.count)
         }
     }
 
-    @inline(never) static func taskVector<R: RoundingRule>(_: R.Type, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                                          _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { d[i] = R.round(R.round(x[i]) - b[i]) }
+    /// `d = R(X(x) − b)`: `X` casts the input, `R` rounds the difference.
+    @inline(never) static func taskVector<X: RoundingRule, R: RoundingRule>(_: X.Type, _: R.Type, _ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                                                           _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { d[i] = R.round(X.round(x[i]) - b[i]) }
     }
 
     /// `d = (d·factor)·weight` with each product rounded (no factor: `d·weight`).
@@ -31,7 +36,10 @@ enum TaskVectorKernels {
     }
 
     @inline(never) static func weigh<R: RoundingRule>(_: R.Type, _ d: UnsafeMutablePointer<Float>, _ n: Int, _ factor: Float?, _ w: Float) {
-        if let f = factor {
+        if let f = factor, w == 1 {
+            // Multiplying a rounded value by 1 and rounding again changes nothing.
+            for i in 0..<n { d[i] = R.round(d[i] * f) }
+        } else if let f = factor {
             for i in 0..<n { d[i] = R.round(R.round(d[i] * f) * w) }
         } else {
             for i in 0..<n { d[i] = R.round(d[i] * w) }
@@ -108,25 +116,45 @@ enum TaskVectorKernels {
     static func consensus2<R: RoundingRule>(_ r: R.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
                                             _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ f: Finish) {
         let lambda = f.lambda ?? 1
-        switch (f.normalize, f.lambda != nil) {
-        case (false, false): consensus2(r, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
-        case (true, false): consensus2(r, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
-        case (false, true): consensus2(r, Off.self, On.self, x, wx, y, wy, b, o, n, lambda)
-        case (true, true): consensus2(r, On.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        // With weights such as 1 or 0.5 every divisor is a power of two: dividing is then
+        // multiplying by its (exact) reciprocal, bit for bit, and far cheaper.
+        let reciprocals = f.normalize && consensus2Divisors(r, wx, wy).allSatisfy(hasExactReciprocal)
+        switch (f.normalize, f.lambda != nil, reciprocals) {
+        case (false, false, _): consensus2(r, Off.self, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, false, false): consensus2(r, On.self, Off.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, false, true): consensus2(r, On.self, Off.self, On.self, x, wx, y, wy, b, o, n, lambda)
+        case (false, true, _): consensus2(r, Off.self, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, true, false): consensus2(r, On.self, On.self, Off.self, x, wx, y, wy, b, o, n, lambda)
+        case (true, true, true): consensus2(r, On.self, On.self, On.self, x, wx, y, wy, b, o, n, lambda)
         }
     }
 
-    /// Two models in one loop; `N` and `L` switch normalisation and `lambda` at compile time.
-    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag>(
-        _: R.Type, _: N.Type, _: L.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
-        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
-    ) {
-        // The divisor takes one of four values, by which entries agree (computed as the loop would).
+    /// True when `z` is a power of two whose reciprocal is a normal float, so `m / z == m * (1 / z)`
+    /// for every `m` (both are the correctly rounded `m·2⁻ᵏ`).
+    static func hasExactReciprocal(_ z: Float) -> Bool {
+        z.isNormal && z.significandBitPattern == 0 && (1 / z).isNormal
+    }
+
+    /// The four values the two-model divisor takes (both, only x, only y, neither agreeing),
+    /// computed as the loop would.
+    static func consensus2Divisors<R: RoundingRule>(_: R.Type, _ wx: Float, _ wy: Float) -> [Float] {
         func divisor(_ a: Bool, _ b: Bool) -> Float {
             let z = R.round((0 + masked(wx, a)) + masked(wy, b))
             return z == 0 ? 1 : z
         }
-        let zBoth = divisor(true, true), zX = divisor(true, false), zY = divisor(false, true), zNone = divisor(false, false)
+        return [divisor(true, true), divisor(true, false), divisor(false, true), divisor(false, false)]
+    }
+
+    /// Two models in one loop; `N` and `L` switch normalisation and `lambda` at compile time, `Q`
+    /// multiplies by the divisors' reciprocals (only when they are exact powers of two).
+    @inline(never) static func consensus2<R: RoundingRule, N: StaticFlag, L: StaticFlag, Q: StaticFlag>(
+        _: R.Type, _: N.Type, _: L.Type, _: Q.Type, _ x: UnsafePointer<Float>, _ wx: Float, _ y: UnsafePointer<Float>, _ wy: Float,
+        _ b: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int, _ lambda: Float
+    ) {
+        // The divisor takes one of four values, by which entries agree.
+        var z4 = consensus2Divisors(R.self, wx, wy)
+        if Q.on { z4 = z4.map { 1 / $0 } }
+        let zBoth = z4[0], zX = z4[1], zY = z4[2], zNone = z4[3]
         for i in 0..<n {
             let u = x[i], v = y[i]
             let s = (0 + u) + v
@@ -134,7 +162,7 @@ enum TaskVectorKernels {
             var m = R.round((0 + masked(u, au)) + masked(v, av))
             if N.on {
                 let z = au ? (av ? zBoth : zX) : (av ? zY : zNone)
-                m = R.round(m / z)
+                m = Q.on ? R.round(m * z) : R.round(m / z)
             }
             if L.on { m = R.round(m * lambda) }
             o[i] = R.round(m + b[i])

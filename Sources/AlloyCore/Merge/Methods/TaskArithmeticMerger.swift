@@ -153,8 +153,9 @@ final class TaskArithmeticMerger: BlockwiseMerger {
                              "tensor \(block.request.outputName): model \(input.model) has shape \(input.tensor.shape), the base \(base.shape)")
         }
         let d = UnsafeMutableBufferPointer(rebasing: storage[(i * capacity)..<(i * capacity + n)])
+        let exact = input.exactDType.map { WorkingPrecision($0) == precision } ?? false
         input.tensor.values.withUnsafeBufferPointer { x in
-            base.values.withUnsafeBufferPointer { b in TaskVectorKernels.taskVector(x, b, into: d, precision) }
+            base.values.withUnsafeBufferPointer { b in TaskVectorKernels.taskVector(x, b, into: d, xIsExact: exact, precision) }
         }
         return d
     }
