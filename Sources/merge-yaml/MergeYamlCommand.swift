@@ -115,7 +115,7 @@ struct MergeYamlCommand: ParsableCommand {
             job.maxShardBytes = ShardSize.parse(outShardSize)!
             job.copyTokenizer = copyTokenizer
             job.writeModelCard = writeModelCard
-            job.planner = MergePlanner(hooks: .standard, allowCrimes: allowCrimes)
+            job.planner = MergePlanner(allowCrimes: allowCrimes)
             job.executor = MergeExecutor(threads: threads ?? Parallel.defaultThreads, seed: randomSeed ?? 0)
             let plan = try job.plan(configuration)
             for w in plan.warnings { Diagnostics.warning(w) }

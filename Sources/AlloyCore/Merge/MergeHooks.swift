@@ -1,6 +1,7 @@
-/// Extension points of the merge pipeline, filled in by features built separately
-/// (LoRA views, vocabulary merging). A hook left nil makes the matching
-/// configuration a clear "not available yet" error.
+/// Extension points of the merge pipeline: how `MODEL+ADAPTER` references are
+/// opened and how merged vocabularies are built. `MergeHooks.standard` (the
+/// planner's default) has both; a hook left nil makes the matching configuration
+/// a clear "not available" error, so a caller can switch a feature off.
 public struct MergeHooks: Sendable {
     /// Opens `model+adapter` references: returns a source that shows `base` with the
     /// adapter at `adapterPath` folded in.

@@ -36,7 +36,7 @@ public enum ModelSourceFactory {
         var source: any TensorSource = store
         if let adapter = reference.adapter {
             guard let fold = hooks.adapterSource else {
-                throw AlloyError(.unsupported, code: "not_available", "\(reference): model references with a LoRA adapter (MODEL+ADAPTER) are not available yet",
+                throw AlloyError(.unsupported, code: "not_available", "\(reference): model references with a LoRA adapter (MODEL+ADAPTER) are not available here",
                                  hint: "merge the adapter into the model first, then reference the merged directory")
             }
             let adapterDirectory = try existingDirectory(adapter, what: "adapter")

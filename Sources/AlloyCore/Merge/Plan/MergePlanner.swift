@@ -8,7 +8,7 @@ public struct MergePlanner: Sendable {
     /// Allow models whose `architectures` differ (`--allow-crimes`).
     public var allowCrimes: Bool
 
-    public init(hooks: MergeHooks = MergeHooks(), allowCrimes: Bool = false) {
+    public init(hooks: MergeHooks = .standard, allowCrimes: Bool = false) {
         self.hooks = hooks
         self.allowCrimes = allowCrimes
     }
@@ -48,7 +48,7 @@ public struct MergePlanner: Sendable {
         if config.tokenizer != nil || config.chatTemplate != nil {
             guard let builder = hooks.vocabulary else {
                 let key = config.tokenizer == nil ? "chat_template" : (config.tokenizer!.fromLegacyKey ? "tokenizer_source" : "tokenizer")
-                throw AlloyError(.unsupported, code: "not_available", "\(key): merged vocabularies and chat templates are not available yet",
+                throw AlloyError(.unsupported, code: "not_available", "\(key): merged vocabularies and chat templates are not available here",
                                  hint: "remove the \(key) key to copy the tokenizer of the base (or first) model")
             }
             let result = try builder.prepare(VocabularyContext(configuration: config, models: models, donor: models[donor]))
