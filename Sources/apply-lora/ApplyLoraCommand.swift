@@ -69,8 +69,8 @@ struct ApplyLoraCommand: ParsableCommand {
         try ToolRunner.run {
             let start = Date()
             let store = try TensorStore(path: base)
-            let lora = try LoRAAdapter(path: adapter)
-            let folded = try LoRAFoldedSource(base: store, adapter: lora, multiplier: scale)
+            let lora = try PEFTAdapterKind.open(adapter)
+            let folded = try AdapterFoldedSource(base: store, adapter: lora, multiplier: scale)
             let writer = ModelDirectoryWriter(dtype: dtype.flatMap { DType(userName: $0) },
                                               maxShardBytes: ByteSize.parse(outShardSize)!,
                                               threads: threads ?? Parallel.defaultThreads)
@@ -81,11 +81,11 @@ struct ApplyLoraCommand: ParsableCommand {
             let seconds = Date().timeIntervalSince(start)
             switch output.format {
             case .human:
-                Diagnostics.info("folded \(lora.modules.count) modules of \(adapter) into \(base): \(result.tensors) tensors (\(result.changedTensors) changed) in \(result.files.filter { $0.hasSuffix(".safetensors") }.count) shard(s) at \(outDir) in \(String(format: "%.1f", seconds)) s")
+                Diagnostics.info("folded \(lora.moduleCount) modules of \(adapter) into \(base): \(result.tensors) tensors (\(result.changedTensors) changed) in \(result.files.filter { $0.hasSuffix(".safetensors") }.count) shard(s) at \(outDir) in \(String(format: "%.1f", seconds)) s")
             case .json, .ndjson:
                 StandardOutput.json(.object([
                     ("schema_version", 1), ("tool", "apply-lora"), ("base", .string(base)), ("adapter", .string(adapter)),
-                    ("out_dir", .string(outDir)), ("modules_folded", .int(lora.modules.count)),
+                    ("out_dir", .string(outDir)), ("modules_folded", .int(lora.moduleCount)),
                     ("tensors", .int(result.tensors)), ("tensors_changed", .int(result.changedTensors)),
                     ("bytes", .int(result.bytes)), ("files", .array(result.files.map { .string($0) })),
                     ("seconds", .double((seconds * 1000).rounded() / 1000)),
