@@ -48,8 +48,8 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Where to write the merged adapter directory.")
     var out: String
 
-    @Option(help: "Combination type: \(CombinationType.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: String = "svd"
+    @Option(help: "Combination type: \(CombinationType.allCases.map(\.rawValue).joined(separator: ", ")) (default: svd; (IA)³ adapters are always merged linear).")
+    var method: String?
 
     @Option(parsing: .unconditional, help: "Comma-separated weight per adapter, e.g. 1,0.5 or -0.5,1 (default: 1 each).")
     var weights: String?
@@ -78,6 +78,9 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Base model: resolves kohya-style module names; supplies the modules_to_save copies of the merged adapter.")
     var baseModel: String?
 
+    @Flag(help: "(IA)³ only: count an adapter that does not scale a module as ones (neutral) instead of PEFT's zeros.")
+    var ia3MissingAsIdentity = false
+
     @Option(name: .shortAndLong, help: "Worker threads (default: the number of CPUs).")
     var threads: Int?
 
@@ -90,7 +93,7 @@ struct MergeLoraCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if CombinationType(rawValue: method) == nil {
+        if let method, CombinationType(rawValue: method) == nil {
             throw ValidationError("--method \(method): unknown; use one of \(CombinationType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if TaskTensorMerge.MajoritySign(rawValue: majoritySign) == nil {
@@ -120,6 +123,11 @@ struct MergeLoraCommand: ParsableCommand {
         try ToolRunner.run {
             let start = Date()
             let base = try baseModel.map { try TensorStore(path: $0) }
+            if try adapterKind() == .ia3 { return try runIA3(base: base, start: start) }
+            if ia3MissingAsIdentity {
+                throw AlloyError.config("--ia3-missing-as-identity", "applies to (IA)³ adapters only; these are LoRA adapters")
+            }
+            let method = method ?? "svd"
             let loaded = try adapters.map { path -> LoRAAdapter in
                 let a = try LoRAAdapter(path: path)
                 if let base, a.needsBaseForNames || a.format == .kohya { try a.bind(to: base) }

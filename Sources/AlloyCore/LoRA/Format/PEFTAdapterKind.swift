@@ -18,6 +18,9 @@ public enum PEFTAdapterKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// The display name with its indefinite article ("a LoRA", "an (IA)³").
+    public var withArticle: String { (self == .ia3 ? "an " : "a ") + displayName }
+
     /// The kind of the adapter at `path`: its `adapter_config.json`'s `peft_type`, LoRA for
     /// a directory without one or a bare file (PEFT or kohya LoRA). Unknown types throw.
     public static func of(_ path: String) throws -> PEFTAdapterKind {
