@@ -3,12 +3,12 @@ import AlloyCore
 import ArgumentParser
 import Foundation
 
-/// `merge-lora`: combines LoRA adapters into one, like PEFT's `add_weighted_adapter`.
+/// `merge-lora`: combines LoRA (or (IA)³) adapters into one, like PEFT's `add_weighted_adapter`.
 @main
 struct MergeLoraCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge-lora",
-        abstract: "Combine LoRA adapters into one PEFT adapter (PEFT's add_weighted_adapter, all 11 combination types).",
+        abstract: "Combine LoRA or (IA)³ adapters into one PEFT adapter (PEFT's add_weighted_adapter, all 11 LoRA combination types).",
         discussion: """
         Methods: cat (exact: factors concatenated, rank = sum of ranks), linear, ties, dare_linear, \
         dare_ties, magnitude_prune (A and B factors combined separately with weights \
@@ -31,15 +31,24 @@ struct MergeLoraCommand: ParsableCommand {
         PEFT, the merged adapter's modules_to_save (the first adapter's list) hold copies of the \
         base model's modules (--base-model), and two adapters saving the same module are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method). SVD factors get a fixed sign convention (each left singular vector's largest entry positive), so they and --svd-clamp do not depend on the BLAS library; PEFT's clamp does, so its results differ between machines.
 
+        (IA)³ adapters (peft_type IA3) are merged as IA3Model.add_weighted_adapter does: per \
+        module l = Σ w·l over the adapters that have it (--method linear or none; no density). \
+        As in PEFT, a module only some adapters scale gets Σ w·l of those present, which shrinks \
+        its activations; a warning names those modules, and --ia3-missing-as-identity counts an \
+        absent adapter as ones instead. target_modules and feedforward_modules are unioned. \
+        LoRA and (IA)³ adapters cannot be merged together; LoHa/LoKr adapters are folded with \
+        apply-lora, not merged.
+
         EXAMPLES:
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-c --method cat --weights 1,0.5 --out /tmp/cat
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-b --method ties --weights 1,1 --density 0.5 --out /tmp/ties
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-d --method svd --weights 1,0.5 --svd-rank 8 --svd-clamp 0.99 --out /tmp/svd --json
+          merge-lora ../shared/fixtures/adapters/ia3-a ../shared/fixtures/adapters/ia3-b --weights 0.6,0.4 --out /tmp/ia3
 
         EXIT STATUS:
           0 the adapter was written; 2 failure (unreadable or unsupported adapter, adapters that \
         cannot be combined: unequal ranks for an element-wise method, mismatched shapes or \
-        target_modules types); 64 usage error. Nothing is left at --out on failure.
+        target_modules types, LoRA and (IA)³ adapters together); 64 usage error. Nothing is left at --out on failure.
         """)
 
     @Argument(help: "The adapters: PEFT adapter directories (or kohya .safetensors files with --base-model).")
