@@ -133,3 +133,15 @@ import Testing
         #expect(left.isEmpty, "\(left)")
     }
 }
+
+extension AdapterKindToolTests {
+    @Test func ia3TensorsWithoutTheirConfigAreRefusedNotCopied() throws {
+        let dir = ToolTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/bare", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fx + "/adapters/ia3-a/adapter_model.safetensors", toPath: dir + "/bare/adapter_model.safetensors")
+        let r = try ToolTestSupport.run("apply-lora", ["./models/llama-base", dir + "/bare", dir + "/out"], in: Self.fx)
+        #expect(r.status == 2 && r.stderr.contains("ia3_l") && r.stderr.contains("adapter_config.json"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+}

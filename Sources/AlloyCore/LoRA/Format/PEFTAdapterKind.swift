@@ -32,6 +32,18 @@ public enum PEFTAdapterKind: String, Sendable, CaseIterable {
         return kind
     }
 
+    /// The kind a PEFT tensor name (prefix removed) belongs to, from its parameter name
+    /// (`….ia3_l`, `….hada_w1_a`, `….lokr_w2`, `….lora_A.weight`); nil for other tensors.
+    public static func kind(ofTensor name: String) -> PEFTAdapterKind? {
+        let parts = name.split(separator: ".")
+        let param = parts.last == "weight" && parts.count > 1 ? parts[parts.count - 2] : (parts.last ?? "")
+        if param == "ia3_l" { return .ia3 }
+        if param.hasPrefix("hada_") { return .loha }
+        if param.hasPrefix("lokr_") { return .lokr }
+        if param.hasPrefix("lora_") { return .lora }
+        return nil
+    }
+
     /// Opens the adapter at `path` as the kind its config names.
     public static func open(_ path: String) throws -> any FoldableAdapter {
         switch try of(path) {
