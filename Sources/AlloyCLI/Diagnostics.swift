@@ -1,4 +1,4 @@
-import AlloyCore
+import AlloyFormat
 import Foundation
 #if canImport(Glibc)
 @preconcurrency import Glibc

@@ -1,4 +1,3 @@
-import AlloyCore
 
 /// The exit statuses every Alloy tool uses, as diff(1) and sysexits do.
 public enum ExitStatus: Int32, Sendable {

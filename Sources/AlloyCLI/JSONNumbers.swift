@@ -1,4 +1,4 @@
-import AlloyCore
+import AlloyFormat
 
 extension JSONValue {
     /// A float as the shortest decimal that reads back as the same `Float`

@@ -1,4 +1,4 @@
-import AlloyCore
+import AlloyFormat
 import Foundation
 
 /// Renders a section-1 manual page (man(7) macros) from the interface description

@@ -1,4 +1,4 @@
-import AlloyCore
+import AlloyFormat
 import ArgumentParser
 import Foundation
 

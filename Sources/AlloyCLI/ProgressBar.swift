@@ -1,4 +1,3 @@
-import AlloyCore
 import Foundation
 
 /// A progress line on stderr, drawn only when stderr is a terminal and the tool is not quiet.

@@ -1,4 +1,5 @@
-import AlloyCore
+import AlloyFormat
+import AlloyMath
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)

@@ -1,5 +1,7 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyLoRA
+import AlloyMath
 import ArgumentParser
 import Foundation
 

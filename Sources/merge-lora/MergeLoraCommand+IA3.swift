@@ -1,5 +1,6 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyLoRA
 import Foundation
 
 /// merge-lora on (IA)³ adapters: PEFT's `IA3Model.add_weighted_adapter`.

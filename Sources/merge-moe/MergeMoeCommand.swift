@@ -1,5 +1,6 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyMoE
 import ArgumentParser
 import Foundation
 

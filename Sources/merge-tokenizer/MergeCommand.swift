@@ -1,5 +1,6 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyTokenizer
 import ArgumentParser
 
 /// `merge-tokenizer merge MODEL... --source union|base|MODEL --out DIR`.

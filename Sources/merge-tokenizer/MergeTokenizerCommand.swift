@@ -1,5 +1,4 @@
 import AlloyCLI
-import AlloyCore
 import ArgumentParser
 
 /// `merge-tokenizer`: vocabulary work on Hugging Face tokenizers. `merge` (the

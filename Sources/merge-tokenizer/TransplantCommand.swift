@@ -1,5 +1,7 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyMath
+import AlloyTokenizer
 import ArgumentParser
 import Foundation
 

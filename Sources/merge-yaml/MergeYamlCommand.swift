@@ -1,5 +1,7 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyMath
+import AlloyMerge
 import ArgumentParser
 import Foundation
 

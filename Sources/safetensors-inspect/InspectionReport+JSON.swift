@@ -1,5 +1,6 @@
 import AlloyCLI
-import AlloyCore
+import AlloyAnalysis
+import AlloyFormat
 
 /// The JSON forms of a report (schema_version 1, documented in docs/safetensors-inspect.md).
 extension InspectionReport {

@@ -1,5 +1,5 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
 import Foundation
 
 /// The human-readable form of a report. Not a stable format: scripts should use `--json`.

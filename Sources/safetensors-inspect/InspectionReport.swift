@@ -1,5 +1,7 @@
 import AlloyCLI
-import AlloyCore
+import AlloyAnalysis
+import AlloyFormat
+import AlloyMath
 import Foundation
 
 /// Everything `safetensors-inspect` says about one input, gathered before printing.

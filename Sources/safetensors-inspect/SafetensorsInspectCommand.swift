@@ -1,5 +1,5 @@
 import AlloyCLI
-import AlloyCore
+import AlloyMath
 import ArgumentParser
 import Foundation
 

@@ -1,5 +1,5 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
 
 /// The JSON (schema_version 1, see docs/tensor-diff.md) and human forms of a diff.
 extension DiffReport {

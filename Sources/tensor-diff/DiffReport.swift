@@ -1,5 +1,7 @@
 import AlloyCLI
-import AlloyCore
+import AlloyAnalysis
+import AlloyFormat
+import AlloyMath
 
 /// The outcome of comparing two tensor sets, gathered before printing.
 struct DiffReport {

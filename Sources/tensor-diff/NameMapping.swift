@@ -1,4 +1,4 @@
-import AlloyCore
+import AlloyFormat
 
 /// How a tensor name in one input becomes the common name both inputs are matched
 /// on: an optional prefix stripped, then an optional prefix added.

@@ -1,5 +1,6 @@
 import AlloyCLI
-import AlloyCore
+import AlloyFormat
+import AlloyMath
 import ArgumentParser
 
 /// `tensor-diff`: compares the tensors of two files, shard sets or model

@@ -1,13 +1,11 @@
+import AlloyTestSupport
 import Foundation
 import Testing
 
 /// Running the built tools and the shared conformance checker from tests.
 enum ToolTestSupport {
     /// The package root.
-    static let packageRoot: String = {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }()
+    static let packageRoot = TestPaths.packageRoot
 
     /// `../shared` beside the package root.
     static let shared = URL(fileURLWithPath: packageRoot).appendingPathComponent("../shared").standardizedFileURL.path
@@ -68,11 +66,7 @@ enum ToolTestSupport {
     }
 
     /// A fresh temporary directory.
-    static func temporaryDirectory() -> String {
-        let p = NSTemporaryDirectory() + "alloy-tooltest-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
-        return p
-    }
+    static func temporaryDirectory() -> String { TestPaths.temporaryDirectory(prefix: "alloy-tooltest-") }
 
     /// Names of the public cases (file names under `fixtures/cases`) whose `tool` field is one of `tools`.
     static func cases(tools: Set<String>) -> [String] {
