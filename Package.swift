@@ -27,7 +27,7 @@ let layers: [(name: String, dependencies: [Target.Dependency])] = [
     ("AlloyTokenizer", ["AlloyFormat", "AlloyMath", "AlloyModel", "CBLAS", "CLAPACKE"]),  // tokenizers, vocab merge, transplant
     ("AlloyLoRA", ["AlloyFormat", "AlloyMath", "AlloyModel"]),             // adapters: read, apply, merge, extract
     ("AlloyMerge", ["AlloyFormat", "AlloyMath", "AlloyModel", "AlloyTokenizer", "AlloyLoRA", yams]),  // merge-yaml
-    ("AlloyMoE", ["AlloyFormat", "AlloyMath", "AlloyModel", "AlloyTokenizer", yams]),  // merge-moe (needs no merge code)
+    ("AlloyMoE", ["AlloyFormat", "AlloyMath", "AlloyModel", "AlloyTokenizer", "AlloyLoRA", yams]),  // merge-moe (no merge code; LoRA folds model+adapter)
 ]
 
 /// Test-only needs beyond a layer's own dependencies (the writer tests write from parallel threads).

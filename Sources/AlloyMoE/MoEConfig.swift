@@ -124,20 +124,20 @@ public struct MoEConfig: Sendable {
 
     static func reference(_ value: Any, key: String) throws -> ModelReference {
         if let s = value as? String {
-            if s.contains("+") && !FileManager.default.fileExists(atPath: s) {
-                throw AlloyError(.unsupported, code: "lora_reference", "\(key): \"\(s)\" names a LoRA adapter (model+lora), which merge-moe does not apply",
-                                 hint: "merge the adapter first with apply-lora and name the result")
-            }
+            // `model+adapter` (mergekit's form): the adapter is folded in before assembly.
+            if s.contains("+") && !FileManager.default.fileExists(atPath: s) { return try ModelReference(parsing: s, key: key) }
             return ModelReference(path: s)
         }
         if let object = value as? [String: Any] {
-            if object["lora"] != nil && !(object["lora"] is NSNull) {
-                throw AlloyError(.unsupported, code: "lora_reference", "\(key): has a lora, which merge-moe does not apply",
-                                 hint: "merge the adapter first with apply-lora and name the result")
+            var reference: ModelReference?
+            if let model = object["model"] as? [String: Any], let p = model["path"] as? String { reference = ModelReference(path: p) }
+            if let p = object["model"] as? String { reference = ModelReference(path: p) }
+            if let p = object["path"] as? String { reference = ModelReference(path: p) }
+            if var r = reference {
+                if let lora = object["lora"] as? [String: Any], let p = lora["path"] as? String { r.adapter = p }
+                if let p = object["lora"] as? String { r.adapter = p }
+                return r
             }
-            if let model = object["model"] as? [String: Any], let p = model["path"] as? String { return ModelReference(path: p) }
-            if let p = object["model"] as? String { return ModelReference(path: p) }
-            if let p = object["path"] as? String { return ModelReference(path: p) }
         }
         throw AlloyError.config(key, "must be a model path")
     }

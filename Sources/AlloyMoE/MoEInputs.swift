@@ -9,6 +9,8 @@ public final class MoEInputModel: @unchecked Sendable {
     public let rawConfig: JSONValue
     public let config: DecoderConfig
     public let store: TensorStore
+    /// The scratch copy holding `store` for a `model+adapter` reference.
+    private let folded: MoEFoldedModel?
 
     init(_ reference: ModelReference, key: String) throws {
         self.reference = reference
@@ -24,7 +26,14 @@ public final class MoEInputModel: @unchecked Sendable {
         }
         rawConfig = try JSONFile.read(configPath)
         config = try DecoderConfig(json: rawConfig, source: configPath)
-        store = try TensorStore(path: directory)
+        if reference.adapter != nil {
+            let f = try MoEFoldedModel(reference, key: key)
+            folded = f
+            store = f.store
+        } else {
+            folded = nil
+            store = try TensorStore(path: directory)
+        }
     }
 
     /// `model.layers.L.mlp.<projection>.weight`.
@@ -43,7 +52,7 @@ public final class MoEInputs: @unchecked Sendable {
     public init(_ config: MoEConfig, file: String) throws {
         var opened: [String: MoEInputModel] = [:]
         func open(_ r: ModelReference, _ key: String) throws -> MoEInputModel {
-            let canonical = URL(fileURLWithPath: r.path).standardizedFileURL.path
+            let canonical = r.identity
             if let m = opened[canonical] { return m }
             let m = try MoEInputModel(r, key: key)
             opened[canonical] = m

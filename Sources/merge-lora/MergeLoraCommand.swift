@@ -5,12 +5,12 @@ import AlloyMath
 import ArgumentParser
 import Foundation
 
-/// `merge-lora`: combines LoRA adapters into one, like PEFT's `add_weighted_adapter`.
+/// `merge-lora`: combines LoRA (or (IA)³) adapters into one, like PEFT's `add_weighted_adapter`.
 @main
 struct MergeLoraCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge-lora",
-        abstract: "Combine LoRA adapters into one PEFT adapter (PEFT's add_weighted_adapter, all 11 combination types).",
+        abstract: "Combine LoRA or (IA)³ adapters into one PEFT adapter (PEFT's add_weighted_adapter, all 11 LoRA combination types).",
         discussion: """
         Methods: cat (exact: factors concatenated, rank = sum of ranks), linear, ties, dare_linear, \
         dare_ties, magnitude_prune (A and B factors combined separately with weights \
@@ -33,15 +33,24 @@ struct MergeLoraCommand: ParsableCommand {
         PEFT, the merged adapter's modules_to_save (the first adapter's list) hold copies of the \
         base model's modules (--base-model), and two adapters saving the same module are refused. Large dense SVDs use a block Krylov randomized SVD (--svd-method). SVD factors get a fixed sign convention (each left singular vector's largest entry positive), so they and --svd-clamp do not depend on the BLAS library; PEFT's clamp does, so its results differ between machines.
 
+        (IA)³ adapters (peft_type IA3) are merged as IA3Model.add_weighted_adapter does: per \
+        module l = Σ w·l over the adapters that have it (--method linear or none; no density). \
+        As in PEFT, a module only some adapters scale gets Σ w·l of those present, which shrinks \
+        its activations; a warning names those modules, and --ia3-missing-as-identity counts an \
+        absent adapter as ones instead. target_modules and feedforward_modules are unioned. \
+        LoRA and (IA)³ adapters cannot be merged together; LoHa/LoKr adapters are folded with \
+        apply-lora, not merged.
+
         EXAMPLES:
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-c --method cat --weights 1,0.5 --out /tmp/cat
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-b --method ties --weights 1,1 --density 0.5 --out /tmp/ties
           merge-lora ../shared/fixtures/models/lora-a ../shared/fixtures/models/lora-d --method svd --weights 1,0.5 --svd-rank 8 --svd-clamp 0.99 --out /tmp/svd --json
+          merge-lora ../shared/fixtures/adapters/ia3-a ../shared/fixtures/adapters/ia3-b --weights 0.6,0.4 --out /tmp/ia3
 
         EXIT STATUS:
           0 the adapter was written; 2 failure (unreadable or unsupported adapter, adapters that \
         cannot be combined: unequal ranks for an element-wise method, mismatched shapes or \
-        target_modules types); 64 usage error. Nothing is left at --out on failure.
+        target_modules types, LoRA and (IA)³ adapters together); 64 usage error. Nothing is left at --out on failure.
         """)
 
     @Argument(help: "The adapters: PEFT adapter directories (or kohya .safetensors files with --base-model).")
@@ -50,8 +59,8 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Where to write the merged adapter directory.")
     var out: String
 
-    @Option(help: "Combination type: \(CombinationType.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: String = "svd"
+    @Option(help: "Combination type: \(CombinationType.allCases.map(\.rawValue).joined(separator: ", ")) (default: svd; (IA)³ adapters are always merged linear).")
+    var method: String?
 
     @Option(parsing: .unconditional, help: "Comma-separated weight per adapter, e.g. 1,0.5 or -0.5,1 (default: 1 each).")
     var weights: String?
@@ -80,6 +89,9 @@ struct MergeLoraCommand: ParsableCommand {
     @Option(help: "Base model: resolves kohya-style module names; supplies the modules_to_save copies of the merged adapter.")
     var baseModel: String?
 
+    @Flag(help: "(IA)³ only: count an adapter that does not scale a module as ones (neutral) instead of PEFT's zeros.")
+    var ia3MissingAsIdentity = false
+
     @Option(name: .shortAndLong, help: "Worker threads (default: the number of CPUs).")
     var threads: Int?
 
@@ -92,7 +104,7 @@ struct MergeLoraCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if CombinationType(rawValue: method) == nil {
+        if let method, CombinationType(rawValue: method) == nil {
             throw ValidationError("--method \(method): unknown; use one of \(CombinationType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if TaskTensorMerge.MajoritySign(rawValue: majoritySign) == nil {
@@ -122,6 +134,11 @@ struct MergeLoraCommand: ParsableCommand {
         try ToolRunner.run {
             let start = Date()
             let base = try baseModel.map { try TensorStore(path: $0) }
+            if try adapterKind() == .ia3 { return try runIA3(base: base, start: start) }
+            if ia3MissingAsIdentity {
+                throw AlloyError.config("--ia3-missing-as-identity", "applies to (IA)³ adapters only; these are LoRA adapters")
+            }
+            let method = method ?? "svd"
             let loaded = try adapters.map { path -> LoRAAdapter in
                 let a = try LoRAAdapter(path: path)
                 if let base, a.needsBaseForNames || a.format == .kohya { try a.bind(to: base) }

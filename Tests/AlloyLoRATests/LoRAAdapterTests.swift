@@ -19,7 +19,7 @@ import Testing
     @Test func foldedSourceIsBasePlusScaledProduct() throws {
         let base = try TensorStore(path: TestPaths.model("llama-base"))
         let adapter = try LoRAAdapter(path: TestPaths.model("lora-a"))
-        let folded = try LoRAFoldedSource(base: base, adapter: adapter)
+        let folded = try AdapterFoldedSource(base: base, adapter: adapter)
         let name = "model.layers.1.self_attn.v_proj.weight"
         #expect(folded.isChanged(name) && !folded.isChanged("model.norm.weight"))
         let w = try base.tensor(name), got = try folded.tensor(name)
@@ -61,7 +61,7 @@ import Testing
         let kohya = try LoRAAdapter(path: file)
         #expect(kohya.format == .kohya && kohya.needsBaseForNames)
         let base = try TensorStore(path: TestPaths.model("llama-base"))
-        let a = try LoRAFoldedSource(base: base, adapter: peft), b = try LoRAFoldedSource(base: base, adapter: kohya)
+        let a = try AdapterFoldedSource(base: base, adapter: peft), b = try AdapterFoldedSource(base: base, adapter: kohya)
         let name = "model.layers.3.self_attn.o_proj.weight"
         #expect(try a.tensor(name) == b.tensor(name))
         #expect(kohya.module("model.layers.3.self_attn.o_proj")?.scaling == 2)

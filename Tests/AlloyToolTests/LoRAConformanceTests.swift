@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Runs merge-lora / apply-lora / extract-lora on every public case of PEFT's
-/// `add_weighted_adapter` and `merge_and_unload` and of mergekit-extract-lora, and
+/// `add_weighted_adapter` and `merge_and_unload` (LoRA and, from `cases/next`, (IA)³) and
+/// of mergekit-extract-lora, and
 /// judges the output with compare.py against the reference.
 @Suite struct LoRAConformanceTests {
     static let tools: Set<String> = ["peft-add_weighted_adapter", "peft-merge_and_unload", "mergekit-extract-lora"]
@@ -19,8 +20,11 @@ import Testing
             let paths = c["adapters"] as? [String: String] ?? [:]
             let names = kw["adapters"] as? [String] ?? []
             let weights = (kw["weights"] as? [NSNumber] ?? []).map { String($0.doubleValue) }.joined(separator: ",")
-            var args = names.map { paths[$0] ?? $0 } + ["--out", out, "--weights=" + weights,
-                                                         "--method", kw["combination_type"] as? String ?? "svd"]
+            var args = names.map { paths[$0] ?? $0 } + ["--out", out, "--weights=" + weights]
+            // No combination_type: PEFT's default (svd for LoRA; (IA)³ has no types).
+            if let method = kw["combination_type"] as? String { args += ["--method", method] }
+            // PEFT's merged adapter has the dtype the base model was loaded in.
+            if let dtype = c["base_dtype"] as? String, dtype != "float32" { args += ["--dtype", dtype] }
             if let d = kw["density"] as? NSNumber { args += ["--density", String(d.doubleValue)] }
             if let m = kw["majority_sign_method"] as? String { args += ["--majority-sign", m] }
             if let r = kw["svd_rank"] as? NSNumber { args += ["--svd-rank", String(r.intValue)] }
@@ -49,7 +53,7 @@ import Testing
         return text.contains("\"svd_clamp\"")
     }
 
-    @Test(arguments: ToolTestSupport.cases(tools: tools))
+    @Test(arguments: ToolTestSupport.cases(tools: tools) + ToolTestSupport.nextCases(tools: tools))
     func publicCase(_ caseFile: String) throws {
         let out = ToolTestSupport.temporaryDirectory() + "/out"
         defer { try? FileManager.default.removeItem(atPath: (out as NSString).deletingLastPathComponent) }

@@ -78,6 +78,17 @@ enum ToolTestSupport {
         }
     }
 
+    /// The public cases under `fixtures/cases/next` (features being built) whose `tool` is one
+    /// of `tools`, named `next/FILE` so they resolve like the others.
+    static func nextCases(tools: Set<String>) -> [String] {
+        let dir = fixtures + "/cases/next"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        return files.filter { file in
+            guard let text = try? String(contentsOfFile: dir + "/" + file, encoding: .utf8) else { return false }
+            return tools.contains(caseField("tool", in: text) ?? "")
+        }.map { "next/" + $0 }
+    }
+
     /// A metadata field of a case file: `# key: value` in YAML cases, `"key": "value"` in JSON ones.
     static func caseField(_ key: String, in text: String) -> String? {
         for line in text.split(separator: "\n") {
@@ -92,7 +103,7 @@ enum ToolTestSupport {
 
     /// Runs `../shared/tools/compare.py OUT refs/CASE --case-file cases/FILE` from the fixtures folder.
     static func compare(output: String, caseFile: String) throws -> Result {
-        let name = (caseFile as NSString).deletingPathExtension
+        let name = ((caseFile as NSString).lastPathComponent as NSString).deletingPathExtension
         return try runExecutable("/usr/bin/env", ["python3", shared + "/tools/compare.py", output, "refs/\(name)",
                                                    "--case-file", "cases/\(caseFile)"], in: fixtures)
     }

@@ -79,7 +79,7 @@ end
 complete -c 'apply-lora' -f
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" dtype' -l 'dtype' -d 'Dtype of the floating-point tensors written (default: each keeps the base\'s), e.g. bfloat16, float16, float32.' -rfka ''
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" out-shard-size' -l 'out-shard-size' -d 'Largest shard, e.g. 5GB, 500MB.' -rfka ''
-complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" scale' -l 'scale' -d 'Multiply every module\'s scaling by this (1 = PEFT\'s merge).' -rfka ''
+complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" scale' -l 'scale' -d 'Multiply every module\'s scaling by this (1 = PEFT\'s merge; LoRA, LoHa, LoKr).' -rfka ''
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" t threads' -l 'threads' -s 't' -d 'Worker threads (default: the number of CPUs).' -rfka ''
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
 complete -c 'apply-lora' -n '__apply-lora_should_offer_completions_for_flags_or_options "apply-lora" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'

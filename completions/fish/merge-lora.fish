@@ -20,7 +20,7 @@ function __merge-lora_parse_tokens -S
     set -l unparsed_tokens (__merge-lora_tokens -pc)
     switch $unparsed_tokens[1]
     case 'merge-lora'
-        __merge-lora_parse_subcommand -r 1 'out=' 'method=' 'weights=' 'density=' 'majority-sign=' 'svd-rank=' 'svd-clamp=' 'random-seed=' 'svd-method=' 'dtype=' 'base-model=' 't/threads=' 'json' 'ndjson' 'v/verbose' 'q/quiet' 'h/help'
+        __merge-lora_parse_subcommand -r 1 'out=' 'method=' 'weights=' 'density=' 'majority-sign=' 'svd-rank=' 'svd-clamp=' 'random-seed=' 'svd-method=' 'dtype=' 'base-model=' 'ia3-missing-as-identity' 't/threads=' 'json' 'ndjson' 'v/verbose' 'q/quiet' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __merge-lora_parse_subcommand -r 1 
@@ -78,7 +78,7 @@ end
 
 complete -c 'merge-lora' -f
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" out' -l 'out' -d 'Where to write the merged adapter directory.' -rfka ''
-complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" method' -l 'method' -d 'Combination type: cat, linear, svd, ties, ties_svd, dare_linear, dare_ties, dare_linear_svd, dare_ties_svd, magnitude_prune, magnitude_prune_svd.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" method' -l 'method' -d 'Combination type: cat, linear, svd, ties, ties_svd, dare_linear, dare_ties, dare_linear_svd, dare_ties_svd, magnitude_prune, magnitude_prune_svd (default: svd; (IA)³ adapters are always merged linear).' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" weights' -l 'weights' -d 'Comma-separated weight per adapter, e.g. 1,0.5 or -0.5,1 (default: 1 each).' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" density' -l 'density' -d 'Fraction of entries kept by ties, dare_* and magnitude_prune* methods.' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" majority-sign' -l 'majority-sign' -d 'Sign election of ties methods: total or frequency.' -rfka ''
@@ -88,6 +88,7 @@ complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" svd-method' -l 'svd-method' -d 'SVD algorithm for dense deltas: auto (block Krylov for large matrices, sgesdd otherwise), full (LAPACK sgesdd), krylov, randomized.' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" dtype' -l 'dtype' -d 'Dtype of the merged factors (PEFT writes float32).' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" base-model' -l 'base-model' -d 'Base model: resolves kohya-style module names; supplies the modules_to_save copies of the merged adapter.' -rfka ''
+complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" ia3-missing-as-identity' -l 'ia3-missing-as-identity' -d '(IA)³ only: count an adapter that does not scale a module as ones (neutral) instead of PEFT\'s zeros.'
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" t threads' -l 'threads' -s 't' -d 'Worker threads (default: the number of CPUs).' -rfka ''
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" json' -l 'json' -d 'Print one JSON document on stdout (it carries schema_version; see the docs).'
 complete -c 'merge-lora' -n '__merge-lora_should_offer_completions_for_flags_or_options "merge-lora" ndjson' -l 'ndjson' -d 'Print one JSON record per line on stdout, then a summary record.'

@@ -41,7 +41,7 @@ public struct ModelDirectoryWriter: Sendable {
         }
         let output = try OutputDirectory(path)
         let writer = try ShardedWriter(directory: output.workingPath, tensors: specs, maxShardBytes: maxShardBytes)
-        let store = source as? TensorStore ?? (source as? LoRAFoldedSource)?.base as? TensorStore
+        let store = source as? TensorStore ?? (source as? AdapterFoldedSource)?.base as? TensorStore
         let changed = specs.map { isChanged($0.name) }
         try Parallel.forEach(specs.count, threads: threads) { i in
             let spec = specs[i]

@@ -145,6 +145,10 @@ public final class LoRAAdapter: @unchecked Sendable {
                 let path = String(stripped.dropLast(suffix.count))
                 parts[path, default: Parts()][keyPath: key] = name
                 if emb { parts[path]!.embedding = true }
+            } else if let kind = PEFTAdapterKind.kind(ofTensor: stripped), kind != .lora {
+                throw AlloyError(.unsupported, code: "unsupported_adapter",
+                                 "\(location): tensor \"\(name)\" belongs to \(kind.withArticle) adapter, which is read through its adapter_config.json",
+                                 hint: "give the PEFT adapter directory with its adapter_config.json (peft_type \(kind.rawValue))")
             } else if stripped.contains(".lora_") {
                 throw AlloyError(.unsupported, code: "unsupported_adapter",
                                  "\(location): tensor \"\(name)\" is not a LoRA factor Alloy knows (lora_A/lora_B/lora_embedding_A/B)")

@@ -90,32 +90,9 @@ public final class AdapterMerger: @unchecked Sendable {
         }
         // modules_to_save: PEFT refuses two adapters saving the same module, and gives the merged
         // adapter fresh copies of the *base* modules named by adapter 0's modules_to_save.
-        var savedBy: [String: String] = [:]
-        for a in adapters {
-            for (name, _) in a.extraTensors {
-                if let other = savedBy[name] {
-                    throw AlloyError(.mismatch, code: "modules_to_save_conflict",
-                                     "\(other) and \(a.location) both save \"\(name)\" (modules_to_save); PEFT cannot merge such adapters")
-                }
-                savedBy[name] = a.location
-            }
-        }
         let wanted = adapters[0].config.modulesToSave
-        if !wanted.isEmpty {
-            guard let base else {
-                throw AlloyError.config("--base-model", "is needed: \(adapters[0].location) has modules_to_save \(wanted), whose merged copies are the base model's modules (as in PEFT)")
-            }
-            baseCopies = base.names.filter { name in
-                let module = name.split(separator: ".").dropLast().joined(separator: ".")
-                return wanted.contains { ModulePattern.matchesListEntry($0, name: module) }
-            }
-            if baseCopies.isEmpty {
-                throw AlloyError(.mismatch, code: "adapter_base_mismatch",
-                                 "\(base.location): has no tensors for modules_to_save \(wanted) of \(adapters[0].location)")
-            }
-        } else {
-            baseCopies = []
-        }
+        baseCopies = try MergedAdapterConfig.baseCopies(saved: adapters.map { ($0.location, $0.extraTensors.map(\.baseName)) },
+                                                        wanted: wanted, base: base)
         if adapters.dropFirst().contains(where: { !$0.extraTensors.isEmpty }) && wanted.isEmpty {
             warnings.append("modules_to_save tensors of adapters after the first are dropped (the merged config is the first adapter's, as in PEFT)")
         }
@@ -150,19 +127,7 @@ public final class AdapterMerger: @unchecked Sendable {
     /// Union of list targets, or `(t1)|(t2)|…` of regex targets; mixing both is an error (as in PEFT).
     func mergedTargetModules() throws -> TargetModules {
         let targets = adapters.map { $0.config.targetModules ?? .list(Set($0.modules.map { ModulePattern.leaf($0.path) }).sorted()) }
-        if targets.allSatisfy({ if case .list = $0 { return true }; return false }) {
-            var all = Set<String>()
-            for case .list(let l) in targets { all.formUnion(l) }
-            return .list(all.sorted())
-        }
-        if targets.allSatisfy({ if case .regex = $0 { return true }; return false }) {
-            var parts: [String] = []
-            for case .regex(let r) in targets { parts.append("(\(r))") }
-            return .regex(parts.joined(separator: "|"))
-        }
-        throw AlloyError(.mismatch, code: "config_mismatch",
-                         "target_modules: the adapters mix a list and a regular expression, which PEFT cannot combine",
-                         hint: "rewrite the regex adapter's target_modules as a list")
+        return try MergedAdapterConfig.union(targets, key: "target_modules")
     }
 
     /// The modules that contribute to `path`, with their adapter's weight.

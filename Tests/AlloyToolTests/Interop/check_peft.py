@@ -18,6 +18,9 @@ SPEC_JSON is a list of tasks, run in one process (Torch and PEFT are imported on
     PEFT's add_weighted_adapter on the same adapters (base in float32) against merge-lora's output:
     the merged lora_A/lora_B factors (when compare_factors) and every module's product
     scaling·B·A, plus the merged config's r and lora_alpha.
+- {"task": "ia3_weighted", "base": DIR, "adapters": [DIR...], "weights": [w...], "alloy": DIR}
+    PEFT's IA3Model.add_weighted_adapter (base in float32) against merge-lora's (IA)³ output:
+    module sets, the largest difference of the ia3_l vectors, and the unioned config lists.
 Prints a JSON list with one report per task; a task that raises reports {"error": message}.
 """
 import json
@@ -135,9 +138,31 @@ def weighted_task(spec):
     return out
 
 
+def ia3_weighted_task(spec):
+    names = [f"in{i}" for i in range(len(spec["adapters"]))]
+    model, _ = load_adapter(spec["base"], spec["adapters"][0], dtype=torch.float32)
+    for name, path in zip(names[1:], spec["adapters"][1:]):
+        model.load_adapter(path, adapter_name=name)
+    names[0] = "default"
+    model.add_weighted_adapter(names, spec["weights"], "merged")
+    config = model.peft_config["merged"]
+    strip = lambda d: {k: v for k, v in d.items() if k.endswith(".ia3_l")}
+    theirs = strip(get_peft_model_state_dict(model, adapter_name="merged"))
+    ours = strip(state_dict(spec["alloy"]))
+    ours_config = json.load(open(spec["alloy"] + "/adapter_config.json"))
+    shared = sorted(set(theirs) & set(ours))
+    as_list = lambda v: sorted(v) if not isinstance(v, str) else v
+    return {"task": "ia3_weighted", "modules_only_peft": sorted(set(theirs) - set(ours)),
+            "modules_only_alloy": sorted(set(ours) - set(theirs)), "modules": len(shared),
+            "shape_mismatches": [k for k in shared if theirs[k].shape != ours[k].shape],
+            "max_abs_diff": max((max_abs_diff(theirs[k], ours[k]) for k in shared if theirs[k].shape == ours[k].shape), default=0.0),
+            "target_modules": [as_list(config.target_modules), as_list(ours_config["target_modules"])],
+            "feedforward_modules": [as_list(config.feedforward_modules), as_list(ours_config["feedforward_modules"])]}
+
+
 def main():
     torch.manual_seed(0)
-    tasks = {"apply": apply_task, "load": load_task, "weighted": weighted_task}
+    tasks = {"apply": apply_task, "load": load_task, "weighted": weighted_task, "ia3_weighted": ia3_weighted_task}
     results = []
     for spec in json.loads(sys.argv[1]):
         try:
